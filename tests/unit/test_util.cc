@@ -1,0 +1,74 @@
+// Test helpers.
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "object/yaml_loader.h"
+
+namespace mlgitops::testing {
+
+std::string CorpusDir() {
+  const char* env = std::getenv("MLGITOPS_CORPUS");
+  return env && *env ? env : MLGITOPS_CORPUS_DIR;
+}
+std::string SourceDir() { return MLGITOPS_SOURCE_DIR; }
+std::string BinDir() { return MLGITOPS_BIN_DIR; }
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "mlgitops-test-XXXXXX").string();
+  char* made = ::mkdtemp(tmpl.data());
+  if (!made) ADD_FAILURE() << "mkdtemp failed";
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::Write(const std::string& relative, std::string_view content) const {
+  std::filesystem::path p = std::filesystem::path(path_) / relative;
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  return p.string();
+}
+
+Object ParseOne(std::string_view yaml) {
+  auto docs = ParseYamlStream(yaml, "test");
+  if (!docs.ok() || docs->empty()) {
+    ADD_FAILURE() << "cannot parse test YAML: " << docs.status().ToString();
+    return Object();
+  }
+  return std::move((*docs)[0]);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int RunCommand(const std::string& command, std::string* output, bool merge_stderr) {
+  std::string cmd = command + (merge_stderr ? " 2>&1" : "");
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return -1;
+  char buf[4096];
+  size_t n;
+  if (output) output->clear();
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) {
+    if (output) output->append(buf, n);
+  }
+  int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace mlgitops::testing
