@@ -1,0 +1,159 @@
+// Sub-command dispatch and help texts.
+#include "cli/cli.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace mlgitops {
+
+namespace {
+
+FlagSpec OutputFlag(const char* allowed, const char* def) {
+  return FlagSpec{"output", 'o', true, "FORMAT", std::string("Output format: ") + allowed, def};
+}
+FlagSpec HelpFlag() { return FlagSpec{"help", 'h', false, "", "Help for this command", ""}; }
+FlagSpec ConfigFlag() {
+  return FlagSpec{"config", 0, true, "FILE",
+                  "Conventions file (roles, waves, rule modes); built-in defaults when absent",
+                  ""};
+}
+
+std::string CommandHelp(const Command& c) {
+  std::string out = std::string(c.summary) + "\n\nUsage:\n  kubectl mlgitops " + c.usage + "\n";
+  if (c.examples && *c.examples) out += std::string("\nExamples:\n") + c.examples;
+  out += "\n" + FlagsHelp(c.flags);
+  return out;
+}
+
+std::string TopHelp() {
+  std::string out =
+      "kubectl mlgitops: GitOps delivery for machine-learning platforms.\n"
+      "Renders Applications, plans sync waves, lints ML conventions and judges the health of\n"
+      "training jobs, model servers and feature pipelines.\n\nCommands:\n";
+  size_t width = 0;
+  for (const auto& c : Commands()) width = std::max(width, std::string(c.name).size());
+  for (const auto& c : Commands()) {
+    out += "  " + std::string(c.name) + std::string(width - std::string(c.name).size() + 3, ' ') +
+           c.summary + "\n";
+  }
+  out +=
+      "\nExit codes: 0 ok, 1 findings / unhealthy objects, 2 usage or input error.\n"
+      "Flags go after the plugin name: `kubectl mlgitops -n x ...`, not `kubectl -n x mlgitops`.\n"
+      "Use \"kubectl mlgitops <command> --help\" for more information about a command.\n";
+  return out;
+}
+
+}  // namespace
+
+int CommandContext::Fail(const std::string& message) const {
+  err.Line("error: " + message);
+  return kExitUsage;
+}
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"version", "Print the version", "version [-o json]", "",
+       {OutputFlag("text|json", "text"), HelpFlag()}, RunVersion},
+      {"render", "Render an Application's manifests in apply order",
+       "render -f APP.yaml --local DIR [-o yaml|json]",
+       "  kubectl mlgitops render -f app.yaml --local ./manifests\n",
+       {{"filename", 'f', true, "FILE", "The Application file", ""},
+        {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+        {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
+        OutputFlag("yaml|json", "yaml"), ConfigFlag(), HelpFlag()},
+       RunRender},
+      {"plan", "Show the sync plan wave by wave, with policy findings",
+       "plan -f APP.yaml --local DIR --offline [-o table|json]",
+       "  kubectl mlgitops plan -f app.yaml --local ./manifests --offline\n",
+       {{"filename", 'f', true, "FILE", "The Application file", ""},
+        {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+        {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
+        {"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
+        OutputFlag("table|json", "table"), ConfigFlag(), HelpFlag()},
+       RunPlan},
+      {"lint", "Check manifests against the ML conventions (exit 1 on a deny finding)",
+       "lint PATH... [-o table|json]",
+       "  kubectl mlgitops lint ./manifests\n  kubectl mlgitops lint deploy.yaml -o json\n",
+       {{"filename", 'f', true, "PATH", "A file or directory to lint (or give PATH arguments)",
+         ""},
+        OutputFlag("table|json", "table"), ConfigFlag(), HelpFlag()},
+       RunLint},
+      {"health", "Judge the health of the objects in a file, offline",
+       "health -f FILE [--lua-dir DIR] [-o table|json]",
+       "  kubectl mlgitops health -f status-dump.yaml\n"
+       "  kubectl mlgitops health -f objs.yaml --lua-dir ./resource_customizations\n",
+       {{"filename", 'f', true, "FILE", "Objects with their status (YAML or JSON)", ""},
+        {"lua-dir", 0, true, "DIR",
+         "Argo CD style resource_customizations/<group>/<Kind>/health.lua overrides", ""},
+        {"at", 0, true, "TIME", "Judge SLA freshness as of this RFC 3339 time (default: now)",
+         ""},
+        OutputFlag("table|json", "table"), ConfigFlag(), HelpFlag()},
+       RunHealth},
+  };
+  return commands;
+}
+
+int RunVersion(CommandContext& ctx) {
+  std::string format = ctx.flags.Get("output");
+  if (format == "json") {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("version");
+    w.String(MLGITOPS_VERSION);
+    w.Key("program");
+    w.String("kubectl-mlgitops");
+    w.EndObject();
+    ctx.out.Line(buf.GetString());
+    return kExitOk;
+  }
+  if (format != "text") return ctx.Fail("unsupported output format \"" + format + "\": use json or text");
+  ctx.out.Line(std::string("kubectl-mlgitops ") + MLGITOPS_VERSION);
+  return kExitOk;
+}
+
+int RunCli(const std::vector<std::string>& args, CliEnv& env) {
+  bool out_color =
+      ShouldColor(env.out.IsTerminal(), env.getenv("NO_COLOR"), env.getenv("TERM"),
+                  env.getenv("CLICOLOR_FORCE") ? env.getenv("CLICOLOR_FORCE")
+                                               : env.getenv("FORCE_COLOR"));
+  bool err_color = ShouldColor(env.err.IsTerminal(), env.getenv("NO_COLOR"), env.getenv("TERM"),
+                               nullptr);
+  Printer out(env.out, out_color);
+  Printer err(env.err, err_color);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    if (args.size() >= 2 && args[0] == "help") {
+      for (const auto& c : Commands()) {
+        if (args[1] == c.name) {
+          out.Write(CommandHelp(c));
+          return kExitOk;
+        }
+      }
+    }
+    (args.empty() ? err : out).Write(TopHelp());
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const Command* command = nullptr;
+  for (const auto& c : Commands()) {
+    if (args[0] == c.name) command = &c;
+  }
+  if (!command) {
+    err.Line("error: unknown command \"" + args[0] + "\" for \"kubectl mlgitops\"");
+    err.Line("Run 'kubectl mlgitops --help' for usage.");
+    return kExitUsage;
+  }
+  auto flags = ParseFlags(std::vector<std::string>(args.begin() + 1, args.end()), command->flags);
+  if (!flags.ok()) {
+    err.Line("error: " + flags.status().message());
+    err.Line("See 'kubectl mlgitops " + std::string(command->name) + " --help' for usage.");
+    return kExitUsage;
+  }
+  if (flags->GetBool("help")) {
+    out.Write(CommandHelp(*command));
+    return kExitOk;
+  }
+  CommandContext ctx{env, *flags, out, err};
+  return command->run(ctx);
+}
+
+}  // namespace mlgitops

@@ -1,0 +1,60 @@
+// The kubectl-mlgitops command line: a sub-command table, help, flag parsing and exit codes.
+// RunCli is the whole program minus main(); tests call it in-process with memory terminals.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/flags.h"
+#include "cli/terminal.h"
+#include "object/clock.h"
+
+namespace mlgitops {
+
+/// Exit codes: 0 ok, 1 findings/unhealthy/differences, 2 usage or input error.
+constexpr int kExitOk = 0;
+constexpr int kExitFindings = 1;
+constexpr int kExitUsage = 2;
+
+/// The outside world a command may touch.
+struct CliEnv {
+  Terminal& out;
+  Terminal& err;
+  const Clock& clock;
+  std::function<const char*(const char*)> getenv;
+};
+
+/// What a command handler receives.
+struct CommandContext {
+  CliEnv& env;
+  const ParsedFlags& flags;
+  Printer& out;  // stdout, coloured only when allowed
+  Printer& err;
+  /// Prints "error: <message>" to stderr and returns kExitUsage.
+  int Fail(const std::string& message) const;
+};
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* usage;     // "render -f APP.yaml --local DIR [flags]"
+  const char* examples;  // indented example lines, may be empty
+  std::vector<FlagSpec> flags;
+  std::function<int(CommandContext&)> run;
+};
+
+/// All sub-commands, in help order.
+const std::vector<Command>& Commands();
+
+/// args excludes argv[0].
+int RunCli(const std::vector<std::string>& args, CliEnv& env);
+
+// Handlers (one file each).
+int RunVersion(CommandContext& ctx);
+int RunRender(CommandContext& ctx);
+int RunPlan(CommandContext& ctx);
+int RunLint(CommandContext& ctx);
+int RunHealth(CommandContext& ctx);
+
+}  // namespace mlgitops
