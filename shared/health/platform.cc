@@ -1,8 +1,199 @@
-// Built-in health checks: platform family (to be filled in).
+// Built-in health checks for platform kinds ML stacks lean on: CustomResourceDefinition,
+// PodDisruptionBudget, Kruise AdvancedCronJob/BroadcastJob, FlinkDeployment, KEDA scalers.
+// Statuses and messages follow Argo CD's resource customizations for these kinds.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "health/argo_health_util.h"
 #include "health/health.h"
+#include "object/timeutil.h"
 
 namespace mlgitops {
+namespace {
 
-void RegisterPlatformHealth(HealthRegistry& r) { (void)r; }
+using health_util::ArraySize;
+using health_util::Conditions;
+using health_util::ConditionStatus;
+using health_util::IsSet;
+using health_util::IsTrue;
+using health_util::MemberOr;
+
+// ---- CustomResourceDefinition ----
+
+std::optional<HealthStatus> CustomResourceDefinitionHealth(const Object& obj,
+                                                           const HealthContext&) {
+  const JsonValue& root = obj.json();
+  if (IsSet(root, "metadata.deletionTimestamp")) {
+    return HealthStatus{HealthCode::kProgressing, "CRD is terminating"};
+  }
+  auto conditions = Conditions(root);
+  if (conditions.empty())
+    return HealthStatus{HealthCode::kProgressing, "Status conditions not found"};
+  bool established = false;
+  for (const JsonValue* c : conditions) {
+    std::string type = MemberString(*c, "type");
+    std::string status = ConditionStatus(*c);
+    std::string message = MemberString(*c, "message");
+    if (type == "Terminating" && status == "True") {
+      return HealthStatus{HealthCode::kProgressing, "CRD is terminating: " + message};
+    }
+    if (type == "NamesAccepted" && status == "False") {
+      return HealthStatus{HealthCode::kDegraded, "CRD names have not been accepted: " + message};
+    }
+    if (type == "NonStructuralSchema" && status == "True") {
+      return HealthStatus{HealthCode::kDegraded, "Schema violations found: " + message};
+    }
+    if (type == "Established") {
+      if (status == "True") {
+        established = true;
+      } else if (MemberString(*c, "reason") == "Installing") {
+        return HealthStatus{HealthCode::kProgressing, "CRD is being installed"};
+      }
+    }
+  }
+  if (!established) return HealthStatus{HealthCode::kDegraded, "CRD is not established"};
+  return HealthStatus{HealthCode::kHealthy, "CRD is healthy"};
+}
+
+// ---- PodDisruptionBudget ----
+
+std::optional<HealthStatus> PodDisruptionBudgetHealth(const Object& obj, const HealthContext&) {
+  HealthStatus result = HealthStatus{HealthCode::kProgressing, "Waiting for status"};
+  for (const JsonValue* c : Conditions(obj.json())) {
+    std::string reason = MemberOr(*c, "reason", MemberString(*c, "type"));
+    // Too few pods to allow a disruption is a normal state (argo-cd #20171), not a failure.
+    if (ConditionStatus(*c) == "False" && reason != "InsufficientPods") {
+      return HealthStatus{HealthCode::kDegraded, "PodDisruptionBudget has " + reason};
+    }
+    result = HealthStatus{HealthCode::kHealthy, "PodDisruptionBudget has " + reason};
+  }
+  return result;
+}
+
+// ---- Kruise AdvancedCronJob and BroadcastJob ----
+
+std::optional<HealthStatus> AdvancedCronJobHealth(const Object& obj, const HealthContext&) {
+  const JsonValue& root = obj.json();
+  bool has_run = ParseRfc3339(GetString(root, "status.lastScheduleTime")).has_value();
+  if (!has_run && IsTrue(root, "spec.paused")) {
+    return HealthStatus{HealthCode::kSuspended, "AdvancedCronJob is Paused"};
+  }
+  if (ArraySize(root, "status.active") > 0) {
+    return HealthStatus{HealthCode::kProgressing, "AdvancedCronJobs has active jobs"};
+  }
+  if (!has_run)
+    return HealthStatus{HealthCode::kDegraded, "AdvancedCronJobs has not run successfully"};
+  return HealthStatus{HealthCode::kHealthy, "AdvancedCronJobs has run successfully"};
+}
+
+// Equality of two optional status fields, absent (or null) equal to absent.
+bool SameValue(const JsonValue* a, const JsonValue* b) {
+  bool a_set = a && !a->IsNull();
+  bool b_set = b && !b->IsNull();
+  if (!a_set || !b_set) return a_set == b_set;
+  if (a->IsNumber() && b->IsNumber()) return a->GetDouble() == b->GetDouble();
+  if (a->IsString() && b->IsString()) return *a == *b;
+  if (a->IsBool() && b->IsBool()) return a->GetBool() == b->GetBool();
+  return false;
+}
+
+bool IsZero(const JsonValue& root, std::string_view path) {
+  const JsonValue* v = Find(root, path);
+  return v && v->IsNumber() && v->GetDouble() == 0;
+}
+
+std::optional<HealthStatus> BroadcastJobHealth(const Object& obj, const HealthContext&) {
+  const JsonValue& root = obj.json();
+  std::string phase = GetString(root, "status.phase");
+  if (phase == "completed" &&
+      SameValue(Find(root, "status.desired"), Find(root, "status.succeeded"))) {
+    return HealthStatus{HealthCode::kHealthy, "BroadcastJob is completed successfully"};
+  }
+  if (phase == "failed" && !IsZero(root, "status.failed")) {
+    return HealthStatus{HealthCode::kDegraded, "BroadcastJob failed"};
+  }
+  if (phase == "paused" && IsTrue(root, "spec.paused")) {
+    return HealthStatus{HealthCode::kSuspended, "BroadcastJob is Paused"};
+  }
+  return HealthStatus{HealthCode::kProgressing, "BroadcastJob is still running"};
+}
+
+// ---- FlinkDeployment ----
+
+std::optional<HealthStatus> FlinkDeploymentHealth(const Object& obj, const HealthContext&) {
+  const JsonValue& root = obj.json();
+  const JsonValue* reconciliation = Find(root, "status.reconciliationStatus");
+  if (reconciliation && reconciliation->IsObject()) {
+    // v0.1 operators report `success`, v1 operators a `state`.
+    if (IsTrue(*reconciliation, "success") || GetString(*reconciliation, "state") == "DEPLOYED") {
+      return HealthStatus{HealthCode::kHealthy, ""};
+    }
+    std::string job_manager = GetString(root, "status.jobManagerDeploymentStatus");
+    if (job_manager == "DEPLOYED_NOT_READY" || job_manager == "DEPLOYING") {
+      return HealthStatus{HealthCode::kProgressing, "Waiting for deploying"};
+    }
+    if (job_manager == "ERROR") {
+      return HealthStatus{HealthCode::kDegraded, GetString(*reconciliation, "error")};
+    }
+  }
+  return HealthStatus{HealthCode::kProgressing, "Waiting for Flink operator"};
+}
+
+// ---- KEDA ScaledJob and ScaledObject ----
+
+// What differs between the two KEDA scalers: one more condition that means Degraded, and the
+// message while nothing is reported yet.
+struct KedaRules {
+  std::string_view degraded_type;
+  std::string_view degraded_status;
+  std::string_view waiting_message;
+};
+
+// Every condition is looked at; the message is the last relevant condition's.
+HealthStatus KedaHealth(const Object& obj, const KedaRules& rules) {
+  bool ready = false, paused = false, degraded = false;
+  std::string message;
+  for (const JsonValue* c : Conditions(obj.json())) {
+    std::string type = MemberString(*c, "type");
+    std::string status = ConditionStatus(*c);
+    if ((type == "Ready" && status == "False") ||
+        (type == rules.degraded_type && status == rules.degraded_status)) {
+      degraded = true;
+    } else if (type == "Ready" && status == "True") {
+      ready = true;
+    } else if (type == "Paused" && status == "True") {
+      paused = true;
+    } else {
+      continue;
+    }
+    message = MemberString(*c, "message");
+  }
+  if (degraded) return HealthStatus{HealthCode::kDegraded, std::move(message)};
+  if (ready)
+    return HealthStatus{paused ? HealthCode::kSuspended : HealthCode::kHealthy, std::move(message)};
+  return HealthStatus{HealthCode::kProgressing, std::string(rules.waiting_message)};
+}
+
+std::optional<HealthStatus> ScaledJobHealth(const Object& obj, const HealthContext&) {
+  return KedaHealth(obj, KedaRules{"Ready", "Unknown", "Waiting for ScaledJob"});
+}
+
+std::optional<HealthStatus> ScaledObjectHealth(const Object& obj, const HealthContext&) {
+  return KedaHealth(obj, KedaRules{"Fallback", "True", "Creating HorizontalPodAutoscaler Object"});
+}
+
+}  // namespace
+
+void RegisterPlatformHealth(HealthRegistry& r) {
+  r.Add("apiextensions.k8s.io", "CustomResourceDefinition", CustomResourceDefinitionHealth);
+  r.Add("policy", "PodDisruptionBudget", PodDisruptionBudgetHealth);
+  r.Add("apps.kruise.io", "AdvancedCronJob", AdvancedCronJobHealth);
+  r.Add("apps.kruise.io", "BroadcastJob", BroadcastJobHealth);
+  r.Add("flink.apache.org", "FlinkDeployment", FlinkDeploymentHealth);
+  r.Add("keda.sh", "ScaledJob", ScaledJobHealth);
+  r.Add("keda.sh", "ScaledObject", ScaledObjectHealth);
+}
 
 }  // namespace mlgitops
