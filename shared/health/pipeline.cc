@@ -51,7 +51,10 @@ std::optional<HealthStatus> SlaBreach(const Object& obj, std::optional<int64_t> 
 HealthStatus WithSla(HealthStatus base, const Object& obj, std::optional<int64_t> last_success,
                      const HealthContext& ctx) {
   auto breach = SlaBreach(obj, last_success, ctx);
-  return breach && IsWorse(breach->code, base.code) ? *breach : base;
+  if (!breach || IsWorse(base.code, breach->code)) return base;
+  if (IsWorse(breach->code, base.code) || base.message.empty()) return *breach;
+  base.message += "; " + breach->message;  // both bad in the same way: say both
+  return base;
 }
 
 // ---- batch CronJob ----

@@ -108,9 +108,14 @@ bool IsFailedModelLoad(const JsonValue& model) {
          transition == "BlockedByFailedLoad" || transition == "InvalidSpec";
 }
 
-std::string WithArgoDetail(std::string message, const std::string& argo) {
-  std::string detail = argo.rfind(" | ", 0) == 0 ? argo.substr(3) : argo;
-  return detail.empty() ? message : message + " | " + detail;
+std::string FailedLoadMessage(const JsonValue* failure) {
+  std::string message = "model failed to load";
+  if (!failure) return message;
+  std::string reason = MemberString(*failure, "reason");
+  std::string text = MemberString(*failure, "message");
+  if (!reason.empty()) message += " (" + reason + ")";
+  if (!text.empty()) message += ": " + text;
+  return message;
 }
 
 // Argo CD ignores modelStatus beyond transitionStatus; the model itself is what serves, so a
@@ -121,13 +126,11 @@ HealthStatus WithModelStatus(HealthStatus argo, const JsonValue& v) {
   if (!model || !model->IsObject()) return argo;
   if (IsFailedModelLoad(*model)) {
     const JsonValue* failure = Find(*model, "lastFailureInfo");
-    if (!failure) return argo;
-    std::string reason = MemberString(*failure, "reason");
-    std::string message = "model failed to load";
-    if (!reason.empty()) message += " (" + reason + ")";
-    std::string text = MemberString(*failure, "message");
-    if (!text.empty()) message += ": " + text;
-    return Degraded(WithArgoDetail(message, argo.message));
+    bool argo_degraded = argo.code == HealthCode::kDegraded;
+    if (!failure && argo_degraded) return argo;  // nothing to add to Argo CD's own account
+    std::string message = FailedLoadMessage(failure);
+    if (argo_degraded && !argo.message.empty()) message += " | " + argo.message;
+    return Degraded(message);
   }
   if (argo.code != HealthCode::kHealthy) return argo;
   for (const char* which : {"active", "target"}) {
