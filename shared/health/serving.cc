@@ -144,14 +144,12 @@ HealthStatus WithModelStatus(HealthStatus argo, const JsonValue& v) {
 
 std::optional<HealthStatus> InferenceServiceHealth(const Object& obj, const HealthContext&) {
   const JsonValue& v = obj.json();
+  const HealthStatus waiting = Progressing("Waiting for InferenceService to report status...");
   const JsonValue* status = Find(v, "status");
-  if (!status || !status->IsObject()) {
-    return Progressing("Waiting for InferenceService to report status...");
-  }
+  if (!status || !status->IsObject()) return waiting;
   if (TrueCondition(v, "Stopped")) return Suspended("InferenceService is Stopped");
   const JsonValue* conditions = ConditionsArray(v);
-  if (!conditions) return Progressing("Waiting for InferenceService to report status...");
-  return WithModelStatus(IsvcArgoVerdict(v, *conditions), v);
+  return WithModelStatus(conditions ? IsvcArgoVerdict(v, *conditions) : waiting, v);
 }
 
 // ---- Seldon Core v1 SeldonDeployment ----

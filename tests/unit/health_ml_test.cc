@@ -315,6 +315,10 @@ INSTANTIATE_TEST_SUITE_P(
                    Isvc(std::string("{conditions: ") + kIsvcReady +
                         ", modelStatus: {states: {activeModelState: Pending}}}"),
                    H::kProgressing, "active model is Pending"},
+        HealthCase{"FailedLoadBeforeConditions",
+                   Isvc("{modelStatus: {states: {targetModelState: FailedToLoad}, "
+                        "lastFailureInfo: {reason: ModelLoadFailed, message: OOM}}}"),
+                   H::kDegraded, "model failed to load (ModelLoadFailed): OOM"},
         HealthCase{"LoadedModelIsHealthy",
                    Isvc(std::string("{conditions: ") + kIsvcReady +
                         ", modelStatus: {transitionStatus: UpToDate, states: {activeModelState: "
@@ -482,6 +486,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "",
                    {},
                    kNow},
+        HealthCase{"InvalidSlaNeedsNoClock", CronJob("{mlgitops.io/sla: 6 hours}", kRecentSuccess),
+                   H::kUnknown,
+                   "invalid mlgitops.io/sla annotation \"6 hours\": expected a positive duration "
+                   "such as 6h or 30m"},
         HealthCase{"ZeroSlaIsInvalid",
                    CronJob("{mlgitops.io/sla: 0s}", kRecentSuccess),
                    H::kUnknown,
