@@ -1,0 +1,137 @@
+// Readers shared by the built-in health checks.
+#include "health/health_util.h"
+
+#include "object/timeutil.h"
+
+namespace mlgitops::health_util {
+
+namespace {
+// Waiting reasons after which the kubelet only retries with back-off: nothing improves
+// without a change to the spec, the image or the node.
+constexpr std::string_view kStuckWaitingReasons[] = {"CrashLoopBackOff", "ImagePullBackOff",
+                                                     "ErrImagePull", "InvalidImageName"};
+// One OOM kill can be a spike; a second one means the limit is too low for the workload.
+constexpr int64_t kRepeatedOomRestarts = 2;
+
+bool IsStuckWaiting(std::string_view reason) {
+  for (std::string_view r : kStuckWaitingReasons) {
+    if (reason == r) return true;
+  }
+  return false;
+}
+
+std::string LastExit(const JsonValue& container) {
+  const JsonValue* last = Find(container, "lastState.terminated");
+  if (!last) return "";
+  std::string reason = MemberString(*last, "reason");
+  if (!reason.empty()) return reason;
+  auto code = GetInt(*last, "exitCode");
+  return code ? "code " + std::to_string(*code) : "";
+}
+
+std::optional<std::string> ContainerFailure(const JsonValue& container) {
+  std::string waiting = GetString(container, "state.waiting.reason");
+  std::string last_exit = LastExit(container);
+  if (IsStuckWaiting(waiting)) {
+    return last_exit.empty() ? waiting : waiting + " (last exit: " + last_exit + ")";
+  }
+  int64_t restarts = IntOr(container, "restartCount");
+  bool oom_now = GetString(container, "state.terminated.reason") == "OOMKilled";
+  if ((last_exit == "OOMKilled" || oom_now) && restarts >= kRepeatedOomRestarts) {
+    return "OOMKilled (restarted " + std::to_string(restarts) + " times)";
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::string JoinColon(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return a + ": " + b;
+}
+
+int64_t IntOr(const JsonValue& v, std::string_view path, int64_t fallback) {
+  return GetInt(v, path).value_or(fallback);
+}
+
+bool HasEntries(const JsonValue& v, std::string_view path) {
+  const JsonValue* x = Find(v, path);
+  if (!x) return false;
+  if (x->IsArray()) return !x->Empty();
+  if (x->IsObject()) return x->MemberCount() > 0;
+  return false;
+}
+
+std::optional<int64_t> TimeAt(const JsonValue& v, std::string_view path) {
+  const JsonValue* x = Find(v, path);
+  if (!x || !x->IsString()) return std::nullopt;
+  return ParseRfc3339(std::string_view(x->GetString(), x->GetStringLength()));
+}
+
+std::string ConditionStatus(const JsonValue& condition) {
+  if (!condition.IsObject()) return "";
+  auto it = condition.FindMember("status");
+  if (it == condition.MemberEnd()) return "";
+  if (it->value.IsBool()) return it->value.GetBool() ? "True" : "False";
+  return MemberString(condition, "status");
+}
+
+const JsonValue* TrueCondition(const JsonValue& obj, std::string_view type) {
+  const JsonValue* c = FindCondition(obj, type);
+  return c && ConditionStatus(*c) == "True" ? c : nullptr;
+}
+
+std::string ConditionText(const JsonValue& condition, std::string_view fallback) {
+  std::string text = MemberString(condition, "message");
+  if (text.empty()) text = MemberString(condition, "reason");
+  return text.empty() ? std::string(fallback) : text;
+}
+
+std::string Quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<const Object*> ChildPods(const HealthContext& ctx) {
+  std::vector<const Object*> pods;
+  for (const Object* child : ctx.children) {
+    if (child && child->kind() == "Pod" && child->group().empty()) pods.push_back(child);
+  }
+  return pods;
+}
+
+std::optional<std::string> PodFailure(const Object& pod) {
+  for (const char* list : {"status.initContainerStatuses", "status.containerStatuses"}) {
+    const JsonValue* containers = Find(pod.json(), list);
+    if (!containers || !containers->IsArray()) continue;
+    for (const auto& c : containers->GetArray()) {
+      if (auto why = ContainerFailure(c)) {
+        return "pod " + pod.name() + " container " + MemberString(c, "name") + ": " + *why;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+HealthStatus WithChildPodFailures(HealthStatus status, const HealthContext& ctx,
+                                  bool finished_is_healthy) {
+  bool open = status.code == HealthCode::kProgressing ||
+              (status.code == HealthCode::kHealthy && !finished_is_healthy);
+  if (!open) return status;
+  std::vector<std::string> failures;
+  for (const Object* pod : ChildPods(ctx)) {
+    if (auto why = PodFailure(*pod)) failures.push_back(*why);
+  }
+  if (failures.empty()) return status;
+  std::string message = failures.front();
+  if (failures.size() > 1) {
+    message += " (and " + std::to_string(failures.size() - 1) + " more failing pods)";
+  }
+  return Degraded(message);
+}
+
+}  // namespace mlgitops::health_util
