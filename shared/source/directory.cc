@@ -35,7 +35,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
 }
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
-  return dir.empty() ? name : dir + "/" + name;
+  if (dir.empty()) return name;
+  return name.empty() ? dir : dir + "/" + name;
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
@@ -93,7 +94,13 @@ struct AppDir {
   std::string root;     // canonical repository root
   std::string real;     // canonical application directory
   std::string logical;  // `path` as given, normalized, relative to the root ("" = root)
+  std::string subject;  // how messages name the app path
 };
+
+// `spec.source.path "x"`, or the root itself when the path is empty (local renders).
+std::string PathSubject(const std::string& repo_root, const std::string& path) {
+  return path.empty() ? repo_root : "spec.source.path \"" + path + "\"";
+}
 
 Result<AppDir> ResolveAppDir(const std::string& repo_root, const std::string& path) {
   int error = 0;
@@ -101,7 +108,7 @@ Result<AppDir> ResolveAppDir(const std::string& repo_root, const std::string& pa
   if (!root) {
     return Status::NotFound(repo_root + ": repository root not found: " + std::strerror(error));
   }
-  std::string quoted = "spec.source.path \"" + path + "\"";
+  std::string quoted = PathSubject(repo_root, path);
   auto logical = NormalizeInside(path);
   if (!logical) return Status::InvalidArgument(quoted + ": leaves the repository root");
   auto real = RealPath(JoinPath(*root, *logical), &error);
@@ -116,14 +123,13 @@ Result<AppDir> ResolveAppDir(const std::string& repo_root, const std::string& pa
   if (::stat(real->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument(quoted + ": app path is not a directory");
   }
-  return AppDir{*root, *real, *logical};
+  return AppDir{*root, *real, *logical, quoted};
 }
 
 // A source this renderer must not pretend to render.
 Status CheckPlainDirectory(const ApplicationSource& source, const AppDir& dir) {
   auto unsupported = [&](const std::string& what) {
-    return Status::Unsupported("spec.source.path \"" + ShownPath(dir.logical) + "\": " + what +
-                               " rendering is not supported yet");
+    return Status::Unsupported(dir.subject + ": " + what + " rendering is not supported yet");
   };
   if (!source.chart.empty() || source.helm) return unsupported("Helm");
   if (source.kustomize) return unsupported("Kustomize");

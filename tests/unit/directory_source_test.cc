@@ -372,7 +372,10 @@ TEST_F(DirectorySource, OtherToolsAreRefusedNotMisrendered) {
   Write("chart/Chart.yaml", "apiVersion: v2\nname: scorer\nversion: 0.1.0\n");
   Write("overlay/kustomization.yaml", "resources: [a.yaml]\n");
   Write("jsonnet/main.jsonnet", "{}");
-  EXPECT_EQ(Render(Source("chart")).status().code(), Status::Code::kUnsupported);
+  auto chart = Render(Source("chart"));
+  EXPECT_EQ(chart.status().code(), Status::Code::kUnsupported);
+  EXPECT_EQ(chart.status().message(),
+            "spec.source.path \"chart\": holds Chart.yaml: Helm rendering is not supported yet");
   EXPECT_EQ(Render(Source("overlay")).status().code(), Status::Code::kUnsupported);
   auto jsonnet = Render(Source("jsonnet"));
   EXPECT_EQ(jsonnet.status().code(), Status::Code::kUnsupported);
@@ -445,6 +448,12 @@ TEST_F(DirectorySource, RenderLocalErrorsNameTheApplication) {
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("Application argocd/fraud: bad.yaml"), std::string::npos)
       << result.status().message();
+  Write("not-a-dir.yaml", ConfigMap("x"));
+  auto file = RenderLocal(LocalApp("ml"), Repo() + "/not-a-dir.yaml", LoadLimits());
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.status().message().find("not-a-dir.yaml: app path is not a directory"),
+            std::string::npos)
+      << file.status().message();
   Application empty = LocalApp("ml");
   empty.sources.clear();
   EXPECT_FALSE(RenderLocal(empty, Repo() + "/local", LoadLimits()).ok());
