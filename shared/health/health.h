@@ -56,6 +56,10 @@ class HealthRegistry {
 /// Every built-in check, registered once (thread-safe first use).
 const HealthRegistry& BuiltinHealth();
 
+/// Progressing "Pending deletion" for an object being deleted (deletionTimestamp set) that does
+/// not carry Argo CD's hook finalizer; nullopt otherwise.
+std::optional<HealthStatus> DeletionHealth(const Object& obj);
+
 /// gitops-engine's entry point: an object being deleted (deletionTimestamp without the hook
 /// finalizer) is Progressing "Pending deletion"; otherwise the kind's built-in function.
 /// nullopt when the kind has no built-in check.

@@ -62,12 +62,17 @@ const HealthRegistry& BuiltinHealth() {
   return *registry;
 }
 
-std::optional<HealthStatus> AssessBuiltin(const Object& obj, const HealthContext& ctx) {
-  HealthFn fn = BuiltinHealth().Find(obj.group(), obj.kind());
+std::optional<HealthStatus> DeletionHealth(const Object& obj) {
   const JsonValue* deleting = Find(obj.json(), "metadata.deletionTimestamp");
   if (deleting && !deleting->IsNull() && !HasFinalizer(obj, kHookFinalizer)) {
     return HealthStatus{HealthCode::kProgressing, "Pending deletion"};
   }
+  return std::nullopt;
+}
+
+std::optional<HealthStatus> AssessBuiltin(const Object& obj, const HealthContext& ctx) {
+  if (auto deleting = DeletionHealth(obj)) return deleting;
+  HealthFn fn = BuiltinHealth().Find(obj.group(), obj.kind());
   if (!fn) return std::nullopt;
   return fn(obj, ctx);
 }
