@@ -95,7 +95,7 @@ void CheckRoleLabel(const Subjects& s, FindingSink& sink) {
   if (!label || s.conventions.IsKnownRole(*label)) return;
   std::string fallback = s.classified.role.empty()
                              ? "it gets no role"
-                             : "it is treated as " + s.classified.role + " (" +
+                             : "it is treated as " + s.classified.role + " (role from its " +
                                    std::string(RoleSourceName(s.classified.role_source)) + ")";
   sink.Add(kRuleLabelRoleUnknown, s.obj,
            "label " + std::string(kRoleLabel) + " " + Quote(*label) + " is not a known role, so " +
