@@ -50,12 +50,14 @@ constexpr std::string_view kKindOrder[] = {
 };
 constexpr int kListedKinds = static_cast<int>(std::size(kKindOrder));
 
-std::string_view SkipReason(const Object& obj, const HookInfo& hook) {
-  if (hook.skip) return "Skip hook: never synced";
-  if (obj.annotation(kHookAnnotation)) {
-    return "hook with no sync phase (PreDelete/PostDelete hooks run on app deletion)";
+std::string SkipReason(const Object& obj, const HookInfo& hook) {
+  if (hook.skip) return std::string(kHookAnnotation) + ": Skip (never synced)";
+  if (auto argo = obj.annotation(kHookAnnotation)) {
+    return std::string(kHookAnnotation) + " \"" + *argo +
+           "\" names no sync phase (PreDelete/PostDelete hooks run when the app is deleted)";
   }
-  return "Helm hook with no sync phase";
+  return std::string(kHelmHookAnnotation) + " \"" +
+         obj.annotation(kHelmHookAnnotation).value_or("") + "\" maps to no sync phase";
 }
 
 /// The sort order; the tie-breaks after the name only make equal keys deterministic.
@@ -154,10 +156,13 @@ JsonValue SkippedToJson(const SkippedObject& skipped, JsonAllocator& a) {
 }  // namespace
 
 int KindRank(std::string_view kind) {
-  for (int i = 0; i < kListedKinds; ++i) {
-    if (kKindOrder[i] == kind) return i - kListedKinds;
-  }
-  return 0;
+  static const auto* ranks = [] {
+    auto* map = new std::unordered_map<std::string_view, int>();
+    for (int i = 0; i < kListedKinds; ++i) (*map)[kKindOrder[i]] = i - kListedKinds;
+    return map;
+  }();
+  auto it = ranks->find(kind);
+  return it == ranks->end() ? 0 : it->second;
 }
 
 Result<Plan> BuildPlan(const std::vector<Object>& objects, const std::vector<Classified>& classes) {
@@ -176,7 +181,7 @@ Result<Plan> BuildPlan(const std::vector<Object>& objects, const std::vector<Cla
     }
     HookInfo hook = ReadHook(obj);
     if (hook.phases.empty()) {
-      plan.skipped.push_back({i, ref, std::string(SkipReason(obj, hook))});
+      plan.skipped.push_back({i, ref, SkipReason(obj, hook)});
       continue;
     }
     for (SyncPhase phase : hook.phases) {

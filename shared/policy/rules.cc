@@ -78,15 +78,31 @@ std::string WaveReason(const Classified& c) {
   return "";
 }
 
+/// An annotation as written. Values that are not strings (an unquoted YAML number) are kept as
+/// JSON text: the API server refuses them, and Argo CD never sees them.
+struct AnnotationValue {
+  std::string text;
+  bool is_string = true;
+  std::string Shown() const { return is_string ? Quote(text) : text + " (not a string)"; }
+};
+
+std::optional<AnnotationValue> RawAnnotation(const Object& obj, std::string_view key) {
+  const JsonValue* v = Member(Find(obj.json(), "metadata.annotations"), key);
+  if (!v) return std::nullopt;
+  if (!v->IsString()) return AnnotationValue{ToJson(*v), false};
+  return AnnotationValue{std::string(v->GetString(), v->GetStringLength()), true};
+}
+
 void CheckWaves(const Subjects& s, FindingSink& sink) {
   for (std::string_view key : {kSyncWaveAnnotation, kHelmHookWeightAnnotation}) {
-    auto text = s.obj.annotation(key);
-    if (!text || ParseWave(*text)) continue;
+    auto value = RawAnnotation(s.obj, key);
+    if (!value || (value->is_string && ParseWave(value->text))) continue;
+    std::string wave = std::to_string(s.classified.wave);
     sink.Add(kRuleWaveInvalid, s.obj,
-             "annotation " + std::string(key) + " " + Quote(*text) +
-                 " is not an integer, so it is ignored and the object syncs in wave " +
-                 std::to_string(s.classified.wave) + " (" + WaveReason(s.classified) +
-                 "); write a whole number such as \"" + std::to_string(s.classified.wave) + "\"");
+             "annotation " + std::string(key) + " " + value->Shown() +
+                 " is not an integer string, so it is ignored and the object syncs in wave " +
+                 wave + " (" + WaveReason(s.classified) +
+                 "); write a quoted whole number such as \"" + wave + "\"");
   }
 }
 
@@ -183,7 +199,7 @@ bool IsScheduledPipeline(const Object& obj) {
 
 void CheckPipelineSla(const Subjects& s, FindingSink& sink) {
   if (!IsScheduledPipeline(s.obj)) return;
-  auto sla = s.obj.annotation(kSlaAnnotation);
+  auto sla = RawAnnotation(s.obj, kSlaAnnotation);
   if (!sla) {
     sink.Add(kRulePipelineSla, s.obj,
              "no " + std::string(kSlaAnnotation) +
@@ -191,11 +207,12 @@ void CheckPipelineSla(const Subjects& s, FindingSink& sink) {
                  std::string(kSlaAnnotation) + ": \"6h\") so health can flag stale features");
     return;
   }
-  auto seconds = ParseDurationSeconds(*sla);
+  auto seconds = sla->is_string ? ParseDurationSeconds(sla->text) : std::nullopt;
   if (seconds && *seconds > 0) return;
   sink.Add(kRulePipelineSla, s.obj,
-           "annotation " + std::string(kSlaAnnotation) + " " + Quote(*sla) +
-               " is not a positive duration; write one such as \"90m\", \"6h\" or \"1d\"");
+           "annotation " + std::string(kSlaAnnotation) + " " + sla->Shown() +
+               " is not a positive duration; write a quoted one such as \"90m\", \"6h\" or "
+               "\"1d\"");
 }
 
 /// A resource quantity as text: integers unquoted or quoted compare equal.

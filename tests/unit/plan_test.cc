@@ -265,9 +265,11 @@ TEST_F(PlanTest, SkipAndDeleteHooksGetNoStep) {
   EXPECT_EQ(Order(plan.steps), (std::vector<std::string>{"Sync 0 ConfigMap kept"}));
   ASSERT_EQ(plan.skipped.size(), 3u);
   EXPECT_EQ(plan.skipped[0].object.name, "skipped");
-  EXPECT_NE(plan.skipped[0].reason.find("Skip"), std::string::npos);
-  EXPECT_NE(plan.skipped[1].reason.find("PreDelete"), std::string::npos);
-  EXPECT_NE(plan.skipped[2].reason.find("Helm"), std::string::npos);
+  EXPECT_EQ(plan.skipped[0].reason, "argocd.argoproj.io/hook: Skip (never synced)");
+  EXPECT_NE(plan.skipped[1].reason.find("\"PreDelete\" names no sync phase"), std::string::npos)
+      << plan.skipped[1].reason;
+  EXPECT_EQ(plan.skipped[2].reason, "helm.sh/hook \"test\" maps to no sync phase");
+  EXPECT_EQ(plan.skipped[2].object_index, 2u);
 }
 
 TEST_F(PlanTest, HelmHooksAndWeights) {

@@ -135,6 +135,15 @@ INSTANTIATE_TEST_SUITE_P(
                  "{helm.sh/hook-weight: '-1'}}}",
                  {"PersistentVolumeClaim d: annotation helm.sh/hook-weight \"heavy\"",
                   "wave 7 (from argocd.argoproj.io/sync-wave)"}},
+        RuleCase{"wave-invalid/unquoted-number",
+                 kRuleWaveInvalid,
+                 "{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: d, annotations: "
+                 "{argocd.argoproj.io/sync-wave: 5}}}",
+                 "{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: d, annotations: "
+                 "{argocd.argoproj.io/sync-wave: '5'}}}",
+                 {"sync-wave 5 (not a string) is not an integer string",
+                  "wave 1 (the storage "
+                  "default)"}},
         RuleCase{"label-role-unknown",
                  kRuleLabelRoleUnknown,
                  "{apiVersion: batch/v1, kind: Job, metadata: {name: train, namespace: ml, "
@@ -214,6 +223,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "{apiVersion: argoproj.io/v1alpha1, kind: Workflow, metadata: {name: etl}}",
                  {"CronWorkflow etl: annotation mlgitops.io/sla \"soon\" is not a positive "
                   "duration"}},
+        RuleCase{"pipeline-sla/unquoted-number",
+                 kRulePipelineSla,
+                 "{apiVersion: batch/v1, kind: CronJob, metadata: {name: f, annotations: "
+                 "{mlgitops.io/sla: 3600}}}",
+                 "{apiVersion: batch/v1, kind: CronJob, metadata: {name: f, annotations: "
+                 "{mlgitops.io/sla: '3600'}}}",
+                 {"mlgitops.io/sla 3600 (not a string) is not a positive duration"}},
         RuleCase{"pipeline-sla/scheduledspark",
                  kRulePipelineSla,
                  "{apiVersion: sparkoperator.k8s.io/v1beta2, kind: ScheduledSparkApplication, "
