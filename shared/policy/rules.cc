@@ -58,13 +58,13 @@ class FindingSink {
 };
 
 /// Everything a per-object rule reads.
-struct Subjects {
+struct RuleInput {
   const Object& obj;
   const Classified& classified;
   const Conventions& conventions;
 };
 
-using ObjectRule = void (*)(const Subjects& s, FindingSink& sink);
+using ObjectRule = void (*)(const RuleInput& s, FindingSink& sink);
 
 std::string WaveReason(const Classified& c) {
   switch (c.wave_source) {
@@ -93,7 +93,7 @@ std::optional<AnnotationValue> RawAnnotation(const Object& obj, std::string_view
   return AnnotationValue{std::string(v->GetString(), v->GetStringLength()), true};
 }
 
-void CheckWaves(const Subjects& s, FindingSink& sink) {
+void CheckWaves(const RuleInput& s, FindingSink& sink) {
   for (std::string_view key : {kSyncWaveAnnotation, kHelmHookWeightAnnotation}) {
     auto value = RawAnnotation(s.obj, key);
     if (!value || (value->is_string && ParseWave(value->text))) continue;
@@ -106,7 +106,7 @@ void CheckWaves(const Subjects& s, FindingSink& sink) {
   }
 }
 
-void CheckRoleLabel(const Subjects& s, FindingSink& sink) {
+void CheckRoleLabel(const RuleInput& s, FindingSink& sink) {
   auto label = s.obj.label(kRoleLabel);
   if (!label || s.conventions.IsKnownRole(*label)) return;
   std::string fallback = s.classified.role.empty()
@@ -130,7 +130,7 @@ std::vector<const JsonValue*> ServingContainers(const JsonValue& containers) {
   return with_ports.empty() ? all : with_ports;
 }
 
-void CheckReadinessProbes(const Subjects& s, FindingSink& sink) {
+void CheckReadinessProbes(const RuleInput& s, FindingSink& sink) {
   if (s.classified.role != kRoleModelServing || !IsComponentWorkload(s.obj)) return;
   const JsonValue* containers = Find(s.obj.json(), "spec.template.spec.containers");
   if (!containers || !containers->IsArray()) return;
@@ -159,7 +159,7 @@ constexpr TrainingBounds kTrainingBounds[] = {
     {"trainer.kubeflow.org", "TrainJob", "", "spec.activeDeadlineSeconds"},
 };
 
-const TrainingBounds* BoundsOf(const Subjects& s) {
+const TrainingBounds* BoundsOf(const RuleInput& s) {
   if (s.classified.role != kRoleTraining) return nullptr;
   std::string group = s.obj.group();
   std::string kind = s.obj.kind();
@@ -169,7 +169,7 @@ const TrainingBounds* BoundsOf(const Subjects& s) {
   return nullptr;
 }
 
-void CheckBackoffLimit(const Subjects& s, FindingSink& sink) {
+void CheckBackoffLimit(const RuleInput& s, FindingSink& sink) {
   const TrainingBounds* bounds = BoundsOf(s);
   if (!bounds || bounds->backoff_path.empty()) return;
   auto limit = GetInt(s.obj.json(), bounds->backoff_path);
@@ -179,7 +179,7 @@ void CheckBackoffLimit(const Subjects& s, FindingSink& sink) {
                "; set it so a failing run stops retrying instead of burning accelerator time");
 }
 
-void CheckDeadline(const Subjects& s, FindingSink& sink) {
+void CheckDeadline(const RuleInput& s, FindingSink& sink) {
   const TrainingBounds* bounds = BoundsOf(s);
   if (!bounds || bounds->deadline_path.empty()) return;
   auto seconds = GetInt(s.obj.json(), bounds->deadline_path);
@@ -197,7 +197,7 @@ bool IsScheduledPipeline(const Object& obj) {
          (group == "sparkoperator.k8s.io" && kind == "ScheduledSparkApplication");
 }
 
-void CheckPipelineSla(const Subjects& s, FindingSink& sink) {
+void CheckPipelineSla(const RuleInput& s, FindingSink& sink) {
   if (!IsScheduledPipeline(s.obj)) return;
   auto sla = RawAnnotation(s.obj, kSlaAnnotation);
   if (!sla) {
@@ -233,7 +233,7 @@ std::optional<std::string> QuantityText(const JsonValue* v) {
   return text;
 }
 
-void CheckGpuRequests(const Subjects& s, FindingSink& sink) {
+void CheckGpuRequests(const RuleInput& s, FindingSink& sink) {
   if (s.conventions.gpu_resources.empty()) return;
   for (const ContainerRef& c : FindContainers(s.obj)) {
     for (const std::string& gpu : s.conventions.gpu_resources) {
@@ -299,9 +299,9 @@ std::vector<Finding> CheckObject(const Object& obj, const Classified& classified
                                  const Conventions& conventions) {
   std::vector<Finding> findings;
   FindingSink sink(conventions, &findings);
-  Subjects subjects{obj, classified, conventions};
+  RuleInput input{obj, classified, conventions};
   for (const auto& [rule, check] : kObjectRules) {
-    if (sink.Enabled(rule)) check(subjects, sink);
+    if (sink.Enabled(rule)) check(input, sink);
   }
   return findings;
 }
