@@ -13,7 +13,10 @@ FlagSpec OutputFlag(const char* allowed, const char* def) {
 }
 FlagSpec HelpFlag() { return FlagSpec{"help", 'h', false, "", "Help for this command", ""}; }
 FlagSpec ConfigFlag() {
-  return FlagSpec{"config", 0, true, "FILE",
+  return FlagSpec{"config",
+                  0,
+                  true,
+                  "FILE",
                   "Conventions file (roles, waves, rule modes); built-in defaults when absent",
                   ""};
 }
@@ -52,42 +55,56 @@ int CommandContext::Fail(const std::string& message) const {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"version", "Print the version", "version [-o json]", "",
-       {OutputFlag("text|json", "text"), HelpFlag()}, RunVersion},
-      {"render", "Render an Application's manifests in apply order",
+      {"version",
+       "Print the version",
+       "version [-o json]",
+       "",
+       {OutputFlag("text|json", "text"), HelpFlag()},
+       RunVersion},
+      {"render",
+       "Render an Application's manifests in apply order",
        "render -f APP.yaml --local DIR [-o yaml|json]",
        "  kubectl mlgitops render -f app.yaml --local ./manifests\n",
        {{"filename", 'f', true, "FILE", "The Application file", ""},
         {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
         {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
-        OutputFlag("yaml|json", "yaml"), ConfigFlag(), HelpFlag()},
+        OutputFlag("yaml|json", "yaml"),
+        ConfigFlag(),
+        HelpFlag()},
        RunRender},
-      {"plan", "Show the sync plan wave by wave, with policy findings",
+      {"plan",
+       "Show the sync plan wave by wave, with policy findings",
        "plan -f APP.yaml --local DIR --offline [-o table|json]",
        "  kubectl mlgitops plan -f app.yaml --local ./manifests --offline\n",
        {{"filename", 'f', true, "FILE", "The Application file", ""},
         {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
         {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
         {"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
-        OutputFlag("table|json", "table"), ConfigFlag(), HelpFlag()},
+        OutputFlag("table|json", "table"),
+        ConfigFlag(),
+        HelpFlag()},
        RunPlan},
-      {"lint", "Check manifests against the ML conventions (exit 1 on a deny finding)",
+      {"lint",
+       "Check manifests against the ML conventions (exit 1 on a deny finding)",
        "lint PATH... [-o table|json]",
        "  kubectl mlgitops lint ./manifests\n  kubectl mlgitops lint deploy.yaml -o json\n",
-       {{"filename", 'f', true, "PATH", "A file or directory to lint (or give PATH arguments)",
-         ""},
-        OutputFlag("table|json", "table"), ConfigFlag(), HelpFlag()},
+       {{"filename", 'f', true, "PATH", "A file or directory to lint (or give PATH arguments)", ""},
+        OutputFlag("table|json", "table"),
+        ConfigFlag(),
+        HelpFlag()},
        RunLint},
-      {"health", "Judge the health of the objects in a file, offline",
+      {"health",
+       "Judge the health of the objects in a file, offline",
        "health -f FILE [--lua-dir DIR] [-o table|json]",
        "  kubectl mlgitops health -f status-dump.yaml\n"
        "  kubectl mlgitops health -f objs.yaml --lua-dir ./resource_customizations\n",
        {{"filename", 'f', true, "FILE", "Objects with their status (YAML or JSON)", ""},
         {"lua-dir", 0, true, "DIR",
          "Argo CD style resource_customizations/<group>/<Kind>/health.lua overrides", ""},
-        {"at", 0, true, "TIME", "Judge SLA freshness as of this RFC 3339 time (default: now)",
-         ""},
-        OutputFlag("table|json", "table"), ConfigFlag(), HelpFlag()},
+        {"at", 0, true, "TIME", "Judge SLA freshness as of this RFC 3339 time (default: now)", ""},
+        OutputFlag("table|json", "table"),
+        ConfigFlag(),
+        HelpFlag()},
        RunHealth},
   };
   return commands;
@@ -107,18 +124,18 @@ int RunVersion(CommandContext& ctx) {
     ctx.out.Line(buf.GetString());
     return kExitOk;
   }
-  if (format != "text") return ctx.Fail("unsupported output format \"" + format + "\": use json or text");
+  if (format != "text")
+    return ctx.Fail("unsupported output format \"" + format + "\": use json or text");
   ctx.out.Line(std::string("kubectl-mlgitops ") + MLGITOPS_VERSION);
   return kExitOk;
 }
 
 int RunCli(const std::vector<std::string>& args, CliEnv& env) {
-  bool out_color =
-      ShouldColor(env.out.IsTerminal(), env.getenv("NO_COLOR"), env.getenv("TERM"),
-                  env.getenv("CLICOLOR_FORCE") ? env.getenv("CLICOLOR_FORCE")
-                                               : env.getenv("FORCE_COLOR"));
-  bool err_color = ShouldColor(env.err.IsTerminal(), env.getenv("NO_COLOR"), env.getenv("TERM"),
-                               nullptr);
+  bool out_color = ShouldColor(
+      env.out.IsTerminal(), env.getenv("NO_COLOR"), env.getenv("TERM"),
+      env.getenv("CLICOLOR_FORCE") ? env.getenv("CLICOLOR_FORCE") : env.getenv("FORCE_COLOR"));
+  bool err_color =
+      ShouldColor(env.err.IsTerminal(), env.getenv("NO_COLOR"), env.getenv("TERM"), nullptr);
   Printer out(env.out, out_color);
   Printer err(env.err, err_color);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {

@@ -16,12 +16,18 @@ namespace {
 
 Color HealthColor(HealthCode code) {
   switch (code) {
-    case HealthCode::kHealthy: return Color::kGreen;
-    case HealthCode::kSuspended: return Color::kGray;
-    case HealthCode::kProgressing: return Color::kCyan;
-    case HealthCode::kMissing: return Color::kYellow;
-    case HealthCode::kDegraded: return Color::kRed;
-    case HealthCode::kUnknown: return Color::kYellow;
+    case HealthCode::kHealthy:
+      return Color::kGreen;
+    case HealthCode::kSuspended:
+      return Color::kGray;
+    case HealthCode::kProgressing:
+      return Color::kCyan;
+    case HealthCode::kMissing:
+      return Color::kYellow;
+    case HealthCode::kDegraded:
+      return Color::kRed;
+    case HealthCode::kUnknown:
+      return Color::kYellow;
   }
   return Color::kNone;
 }

@@ -98,8 +98,8 @@ int RunPlan(CommandContext& ctx) {
   std::vector<std::vector<Cell>> rows;
   auto add = [&](const PlanStep& s) {
     std::string kind = s.kind + (s.hook ? " (hook)" : "");
-    rows.push_back({std::string(SyncPhaseName(s.phase)), std::to_string(s.wave), kind,
-                    s.namespace_, s.name, s.role, Cell(s.action, Color::kGreen)});
+    rows.push_back({std::string(SyncPhaseName(s.phase)), std::to_string(s.wave), kind, s.namespace_,
+                    s.name, s.role, Cell(s.action, Color::kGreen)});
   };
   for (const auto& s : rendered->plan.steps) add(s);
   for (const auto& s : rendered->plan.sync_fail) add(s);

@@ -15,8 +15,8 @@ Result<Conventions> LoadConventionsFlag(const CommandContext& ctx) {
 
 std::string KindWithGroup(const Object& obj) {
   std::string group = obj.group();
-  static const char* const kWellKnown[] = {"apps", "batch", "autoscaling", "policy",
-                                           "networking.k8s.io", "rbac.authorization.k8s.io"};
+  static const char* const kWellKnown[] = {
+      "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"};
   for (const char* g : kWellKnown) {
     if (group == g) return obj.kind();
   }
@@ -50,7 +50,8 @@ Result<std::vector<Object>> LoadManifestPaths(const std::vector<std::string>& pa
   std::vector<Object> all;
   for (const auto& path : paths) {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return Status::NotFound(path + ": no such file or directory");
+    if (::stat(path.c_str(), &st) != 0)
+      return Status::NotFound(path + ": no such file or directory");
     auto objects = S_ISDIR(st.st_mode) ? LoadDirectory(path) : LoadManifestFile(path);
     if (!objects.ok()) return objects.status();
     for (auto& o : *objects) all.push_back(std::move(o));

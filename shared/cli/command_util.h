@@ -4,10 +4,10 @@
 
 #include <string>
 
+#include "app/application.h"
 #include "cli/cli.h"
 #include "object/object.h"
 #include "object/status.h"
-#include "app/application.h"
 #include "plan/plan.h"
 #include "policy/conventions.h"
 

@@ -64,8 +64,8 @@ Result<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
     if (!spec) return Status::InvalidArgument("unknown flag: " + shown);
     if (!spec->takes_value) {
       if (has_inline && inline_value != "true" && inline_value != "false") {
-        return Status::InvalidArgument("invalid argument \"" + inline_value + "\" for \"" +
-                                       shown + "\" flag: expected true or false");
+        return Status::InvalidArgument("invalid argument \"" + inline_value + "\" for \"" + shown +
+                                       "\" flag: expected true or false");
       }
       out.values_[spec->name] = has_inline ? inline_value : "true";
       continue;

@@ -11,8 +11,8 @@
 namespace mlgitops {
 
 struct FlagSpec {
-  std::string name;        // long name without dashes: "output"
-  char short_name = 0;     // 'o', or 0
+  std::string name;     // long name without dashes: "output"
+  char short_name = 0;  // 'o', or 0
   bool takes_value = true;
   std::string value_name;  // "FORMAT" in help
   std::string help;

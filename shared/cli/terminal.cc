@@ -25,14 +25,22 @@ bool ShouldColor(bool is_tty, const char* no_color, const char* term, const char
 namespace {
 const char* Code(Color c) {
   switch (c) {
-    case Color::kGreen: return "\033[32m";
-    case Color::kYellow: return "\033[33m";
-    case Color::kRed: return "\033[31m";
-    case Color::kBlue: return "\033[34m";
-    case Color::kCyan: return "\033[36m";
-    case Color::kGray: return "\033[90m";
-    case Color::kBold: return "\033[1m";
-    case Color::kNone: return "";
+    case Color::kGreen:
+      return "\033[32m";
+    case Color::kYellow:
+      return "\033[33m";
+    case Color::kRed:
+      return "\033[31m";
+    case Color::kBlue:
+      return "\033[34m";
+    case Color::kCyan:
+      return "\033[36m";
+    case Color::kGray:
+      return "\033[90m";
+    case Color::kBold:
+      return "\033[1m";
+    case Color::kNone:
+      return "";
   }
   return "";
 }

@@ -5,11 +5,16 @@ namespace mlgitops {
 
 std::string_view HealthSourceName(HealthSource source) {
   switch (source) {
-    case HealthSource::kDeletion: return "deletion";
-    case HealthSource::kLua: return "lua";
-    case HealthSource::kBuiltin: return "builtin";
-    case HealthSource::kReadyCondition: return "ready-condition";
-    case HealthSource::kNone: return "none";
+    case HealthSource::kDeletion:
+      return "deletion";
+    case HealthSource::kLua:
+      return "lua";
+    case HealthSource::kBuiltin:
+      return "builtin";
+    case HealthSource::kReadyCondition:
+      return "ready-condition";
+    case HealthSource::kNone:
+      return "none";
   }
   return "none";
 }

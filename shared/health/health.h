@@ -19,8 +19,11 @@ enum class HealthCode { kHealthy, kSuspended, kProgressing, kMissing, kDegraded,
 
 std::string_view HealthCodeName(HealthCode code);
 std::optional<HealthCode> ParseHealthCode(std::string_view name);
-/// True when `a` is worse than `b` (Healthy < Suspended < Progressing < Missing < Degraded < Unknown).
-inline bool IsWorse(HealthCode a, HealthCode b) { return static_cast<int>(a) > static_cast<int>(b); }
+/// True when `a` is worse than `b` (Healthy < Suspended < Progressing < Missing < Degraded <
+/// Unknown).
+inline bool IsWorse(HealthCode a, HealthCode b) {
+  return static_cast<int>(a) > static_cast<int>(b);
+}
 
 struct HealthStatus {
   HealthCode code = HealthCode::kHealthy;
@@ -69,12 +72,13 @@ std::optional<HealthStatus> AssessBuiltin(const Object& obj, const HealthContext
 HealthStatus Worst(const std::vector<HealthStatus>& statuses);
 
 // Family registration, one per source file group (called by BuiltinHealth()).
-void RegisterCoreHealth(HealthRegistry& r);       // core kinds, gitops-engine semantics
-void RegisterTrainingHealth(HealthRegistry& r);   // batch/Kubeflow/Trainer/Ray/Volcano jobs
-void RegisterServingHealth(HealthRegistry& r);    // KServe, Seldon, Knative, RayService
-void RegisterPipelineHealth(HealthRegistry& r);   // CronJob, Argo Workflow/CronWorkflow, Spark
-void RegisterArgoprojHealth(HealthRegistry& r);   // Rollout, AnalysisRun, Experiment, ...
-void RegisterPlatformHealth(HealthRegistry& r);   // CRD, PDB, Kruise, Flink, KEDA
-void RegisterStreamingHealth(HealthRegistry& r);  // Strimzi Kafka, Numaflow, Numaplane, Knative operator
+void RegisterCoreHealth(HealthRegistry& r);      // core kinds, gitops-engine semantics
+void RegisterTrainingHealth(HealthRegistry& r);  // batch/Kubeflow/Trainer/Ray/Volcano jobs
+void RegisterServingHealth(HealthRegistry& r);   // KServe, Seldon, Knative, RayService
+void RegisterPipelineHealth(HealthRegistry& r);  // CronJob, Argo Workflow/CronWorkflow, Spark
+void RegisterArgoprojHealth(HealthRegistry& r);  // Rollout, AnalysisRun, Experiment, ...
+void RegisterPlatformHealth(HealthRegistry& r);  // CRD, PDB, Kruise, Flink, KEDA
+void RegisterStreamingHealth(
+    HealthRegistry& r);  // Strimzi Kafka, Numaflow, Numaplane, Knative operator
 
 }  // namespace mlgitops

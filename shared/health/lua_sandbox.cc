@@ -1,6 +1,5 @@
 #include "health/lua_sandbox.h"
 
-
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <utility>
 
-#include "health/argo_health_util.h"
 #include "health/health.h"
+#include "health/health_util.h"
 #include "object/timeutil.h"
 
 namespace mlgitops {

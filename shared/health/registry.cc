@@ -20,12 +20,18 @@ bool HasFinalizer(const Object& obj, std::string_view name) {
 
 std::string_view HealthCodeName(HealthCode code) {
   switch (code) {
-    case HealthCode::kHealthy: return "Healthy";
-    case HealthCode::kSuspended: return "Suspended";
-    case HealthCode::kProgressing: return "Progressing";
-    case HealthCode::kMissing: return "Missing";
-    case HealthCode::kDegraded: return "Degraded";
-    case HealthCode::kUnknown: return "Unknown";
+    case HealthCode::kHealthy:
+      return "Healthy";
+    case HealthCode::kSuspended:
+      return "Suspended";
+    case HealthCode::kProgressing:
+      return "Progressing";
+    case HealthCode::kMissing:
+      return "Missing";
+    case HealthCode::kDegraded:
+      return "Degraded";
+    case HealthCode::kUnknown:
+      return "Unknown";
   }
   return "Unknown";
 }

@@ -1,12 +1,12 @@
 // Object accessors and JSON path helpers.
 #include "object/object.h"
 
-#include <cmath>
-#include <cstdlib>
-
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdlib>
 
 namespace mlgitops {
 

@@ -2,14 +2,14 @@
 // Objects own their memory (a small pool each) and are cheap to move; Clone() deep-copies.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 namespace mlgitops {
 

@@ -6,14 +6,22 @@ namespace mlgitops {
 namespace {
 const char* CodeName(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk: return "OK";
-    case Status::Code::kInvalidArgument: return "invalid argument";
-    case Status::Code::kNotFound: return "not found";
-    case Status::Code::kIOError: return "I/O error";
-    case Status::Code::kLimitExceeded: return "limit exceeded";
-    case Status::Code::kUnsupported: return "unsupported";
-    case Status::Code::kFailedPrecondition: return "failed precondition";
-    case Status::Code::kInternal: return "internal error";
+    case Status::Code::kOk:
+      return "OK";
+    case Status::Code::kInvalidArgument:
+      return "invalid argument";
+    case Status::Code::kNotFound:
+      return "not found";
+    case Status::Code::kIOError:
+      return "I/O error";
+    case Status::Code::kLimitExceeded:
+      return "limit exceeded";
+    case Status::Code::kUnsupported:
+      return "unsupported";
+    case Status::Code::kFailedPrecondition:
+      return "failed precondition";
+    case Status::Code::kInternal:
+      return "internal error";
   }
   return "error";
 }

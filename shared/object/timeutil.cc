@@ -107,14 +107,22 @@ std::optional<int64_t> ParseDurationSeconds(std::string_view s) {
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
     std::string_view unit = s.substr(ustart, i - ustart);
     double scale;
-    if (unit == "ns") scale = 1e-9;
-    else if (unit == "us" || unit == "µs") scale = 1e-6;
-    else if (unit == "ms") scale = 1e-3;
-    else if (unit == "s") scale = 1;
-    else if (unit == "m") scale = 60;
-    else if (unit == "h") scale = 3600;
-    else if (unit == "d") scale = 86400;
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1e-9;
+    else if (unit == "us" || unit == "µs")
+      scale = 1e-6;
+    else if (unit == "ms")
+      scale = 1e-3;
+    else if (unit == "s")
+      scale = 1;
+    else if (unit == "m")
+      scale = 60;
+    else if (unit == "h")
+      scale = 3600;
+    else if (unit == "d")
+      scale = 86400;
+    else
+      return std::nullopt;
     total += v * scale;
   }
   if (!std::isfinite(total) || total > 1e15) return std::nullopt;
@@ -130,12 +138,16 @@ std::string FormatDurationShort(int64_t s) {
     std::snprintf(buf, sizeof buf, "%lldm", static_cast<long long>(s / 60));
   } else if (s < 86400) {
     long long h = s / 3600, m = s % 3600 / 60;
-    if (m) std::snprintf(buf, sizeof buf, "%lldh%lldm", h, m);
-    else std::snprintf(buf, sizeof buf, "%lldh", h);
+    if (m)
+      std::snprintf(buf, sizeof buf, "%lldh%lldm", h, m);
+    else
+      std::snprintf(buf, sizeof buf, "%lldh", h);
   } else {
     long long d = s / 86400, h = s % 86400 / 3600;
-    if (h) std::snprintf(buf, sizeof buf, "%lldd%lldh", d, h);
-    else std::snprintf(buf, sizeof buf, "%lldd", d);
+    if (h)
+      std::snprintf(buf, sizeof buf, "%lldd%lldh", d, h);
+    else
+      std::snprintf(buf, sizeof buf, "%lldd", d);
   }
   return buf;
 }

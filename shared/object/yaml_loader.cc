@@ -2,7 +2,14 @@
 // directly (no intermediate node graph), counting depth, document size and alias expansion.
 #include "object/yaml_loader.h"
 
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 #include <sys/stat.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <cerrno>
 #include <cmath>
@@ -13,14 +20,6 @@
 #include <map>
 #include <streambuf>
 #include <unordered_set>
-
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
 
 namespace mlgitops {
 
@@ -173,8 +172,8 @@ class JsonBuilder : public YAML::EventHandler {
     if (it == anchors_.end()) Fail(mark, "alias to an unknown anchor");
     alias_nodes_ += it->second.nodes;
     if (alias_nodes_ > limits_.max_alias_nodes) {
-      FailLimit(mark, "YAML aliases expand to more than " + std::to_string(limits_.max_alias_nodes) +
-                     " nodes (an alias bomb?)");
+      FailLimit(mark, "YAML aliases expand to more than " +
+                          std::to_string(limits_.max_alias_nodes) + " nodes (an alias bomb?)");
     }
     JsonValue copy(it->second.value, *alloc_);
     std::string key_text;
@@ -227,13 +226,15 @@ class JsonBuilder : public YAML::EventHandler {
 
   void Check(const YAML::Mark& mark) {
     if (mark.pos >= 0 && static_cast<size_t>(mark.pos - doc_start_) > limits_.max_document_bytes) {
-      FailLimit(mark, "document is larger than " + std::to_string(limits_.max_document_bytes) +
-                          " bytes");
+      FailLimit(mark,
+                "document is larger than " + std::to_string(limits_.max_document_bytes) + " bytes");
     }
   }
 
   JsonValue Resolve(const YAML::Mark& mark, const std::string& tag, const std::string& s) {
-    auto str = [&] { return JsonValue(s.data(), static_cast<rapidjson::SizeType>(s.size()), *alloc_); };
+    auto str = [&] {
+      return JsonValue(s.data(), static_cast<rapidjson::SizeType>(s.size()), *alloc_);
+    };
     // "!" is a quoted or block scalar; explicit !!str likewise: both stay strings.
     if (tag == "!" || tag == "tag:yaml.org,2002:str") return str();
     if (tag == "tag:yaml.org,2002:binary") return str();
@@ -286,8 +287,7 @@ class JsonBuilder : public YAML::EventHandler {
         for (auto it = src.MemberBegin(); it != src.MemberEnd(); ++it) {
           std::string k(it->name.GetString(), it->name.GetStringLength());
           if (f.keys.insert(k).second) {
-            f.value.AddMember(JsonValue(it->name, *alloc_), JsonValue(it->value, *alloc_),
-                              *alloc_);
+            f.value.AddMember(JsonValue(it->name, *alloc_), JsonValue(it->value, *alloc_), *alloc_);
           }
         }
       }

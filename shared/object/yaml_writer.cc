@@ -1,10 +1,10 @@
 // Block-style YAML output.
 #include "object/yaml_writer.h"
 
-#include <cstdio>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cstdio>
 
 namespace mlgitops {
 
@@ -12,10 +12,10 @@ namespace {
 
 bool IsReserved(const std::string& s) {
   static const char* const kWords[] = {
-      "",    "~",    "null", "Null", "NULL",  "true", "True", "TRUE",  "false", "False", "FALSE",
-      "yes", "Yes",  "YES",  "no",   "No",    "NO",   "on",   "On",    "ON",    "off",   "Off",
-      "OFF", "y",    "Y",    "n",    "N",     ".inf", ".Inf", ".INF",  "-.inf", ".nan",  ".NaN",
-      "<<",  "=",
+      "",      "~",     "null", "Null",  "NULL", "true", "True", "TRUE", "false",
+      "False", "FALSE", "yes",  "Yes",   "YES",  "no",   "No",   "NO",   "on",
+      "On",    "ON",    "off",  "Off",   "OFF",  "y",    "Y",    "n",    "N",
+      ".inf",  ".Inf",  ".INF", "-.inf", ".nan", ".NaN", "<<",   "=",
   };
   for (const char* w : kWords) {
     if (s == w) return true;

@@ -41,14 +41,16 @@ std::string ModelObjects(int m) {
        "  pytorchReplicaSpecs:\n    Master:\n      replicas: 1\n      template:\n        spec:\n"
        "          containers:\n            - name: pytorch\n"
        "              image: ghcr.io/example/train:1.0.0\n              resources:\n"
-       "                requests: {nvidia.com/gpu: 1}\n                limits: {nvidia.com/gpu: 1}\n"
+       "                requests: {nvidia.com/gpu: 1}\n                limits: {nvidia.com/gpu: "
+       "1}\n"
        "---\n"
     << "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model-" << id
     << "-server\n  labels:\n    app.kubernetes.io/component: model-server\nspec:\n  replicas: 2\n"
        "  selector:\n    matchLabels: {app: model-"
     << id << "}\n  template:\n    metadata:\n      labels: {app: model-" << id
     << "}\n    spec:\n      containers:\n        - name: server\n"
-       "          image: nvcr.io/nvidia/tritonserver:24.08-py3\n          ports: [{containerPort: 8000}]\n"
+       "          image: nvcr.io/nvidia/tritonserver:24.08-py3\n          ports: [{containerPort: "
+       "8000}]\n"
        "          readinessProbe:\n            httpGet: {path: /v2/health/ready, port: 8000}\n"
        "          resources:\n            requests: {cpu: \"1\", memory: 2Gi}\n"
        "            limits: {memory: 2Gi}\n---\n"
@@ -58,7 +60,8 @@ std::string ModelObjects(int m) {
     << "\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: model-" << id
     << "-server}\n  minReplicas: 2\n  maxReplicas: 8\n---\n"
     << "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: model-"
-    << id << "-isvc\nspec:\n  predictor:\n    model:\n      modelFormat: {name: sklearn}\n"
+    << id
+    << "-isvc\nspec:\n  predictor:\n    model:\n      modelFormat: {name: sklearn}\n"
        "      storageUri: s3://models/model-"
     << id << "\n---\n"
     << "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: model-" << id
@@ -149,9 +152,12 @@ int main(int argc, char** argv) {
   int repeat = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--sizes") sizes = ParseSizes(argv[i + 1]);
-    else if (flag == "--kustomize-max") kustomize_max = std::atoi(argv[i + 1]);
-    else if (flag == "--repeat") repeat = std::max(1, std::atoi(argv[i + 1]));
+    if (flag == "--sizes")
+      sizes = ParseSizes(argv[i + 1]);
+    else if (flag == "--kustomize-max")
+      kustomize_max = std::atoi(argv[i + 1]);
+    else if (flag == "--repeat")
+      repeat = std::max(1, std::atoi(argv[i + 1]));
   }
   std::string plugin = std::string(MLGITOPS_BIN_DIR) + "/kubectl-mlgitops";
   fs::path root = fs::temp_directory_path() / ("mlgitops-bench-" + std::to_string(getpid()));
@@ -162,9 +168,8 @@ int main(int argc, char** argv) {
     fs::path dir = root / ("app-" + std::to_string(n));
     Generate(dir, n);
     std::string app = (root / ("app-" + std::to_string(n) + "-app.yaml")).string();
-    RunResult ours = Best({plugin, "plan", "-f", app, "--local", dir.string(), "--offline", "-o",
-                           "json"},
-                          repeat);
+    RunResult ours = Best(
+        {plugin, "plan", "-f", app, "--local", dir.string(), "--offline", "-o", "json"}, repeat);
     if (ours.exit_code != 0) {
       std::fprintf(stderr, "kubectl-mlgitops plan exited %d at %d objects\n", ours.exit_code, n);
       ++failures;

@@ -52,8 +52,8 @@ TEST(YamlLoader, ScalarsResolveAsKubernetesReadsThem) {
 }
 
 TEST(YamlLoader, AnchorsAliasesAndMergeKeys) {
-  auto docs = ParseYamlStream(
-      "base: &b {cpu: 1, mem: 2}\ncopy: *b\nmerged:\n  <<: *b\n  cpu: 4\n", "t");
+  auto docs =
+      ParseYamlStream("base: &b {cpu: 1, mem: 2}\ncopy: *b\nmerged:\n  <<: *b\n  cpu: 4\n", "t");
   ASSERT_TRUE(docs.ok()) << docs.status().ToString();
   const auto& v = (*docs)[0].json();
   EXPECT_EQ(v["copy"]["mem"].GetInt64(), 2);
@@ -78,7 +78,8 @@ TEST(YamlLoader, SyntaxErrorNamesFileAndLine) {
 
 TEST(YamlLoader, ListKindsExpandToItems) {
   auto docs = ParseManifests(
-      "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
+      "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: "
+      "a}}\n"
       "- {apiVersion: v1, kind: ConfigMapList, items: [{apiVersion: v1, kind: Secret, metadata: "
       "{name: b}}]}\n",
       "list.yaml");
@@ -120,7 +121,8 @@ long PeakRssKb() {
 }
 
 TEST(YamlLoaderLimits, BillionLaughsIsRefusedFastAndSmall) {
-  std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  std::string bomb =
+      "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
   std::string prev = "a";
   for (char c = 'b'; c <= 'i'; ++c) {
     bomb += std::string(1, c) + ": &" + c + " [";
@@ -131,8 +133,7 @@ TEST(YamlLoaderLimits, BillionLaughsIsRefusedFastAndSmall) {
   long before = PeakRssKb();
   auto start = std::chrono::steady_clock::now();
   auto docs = ParseManifests(bomb, "lol.yaml");
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_FALSE(docs.ok());
   EXPECT_EQ(docs.status().code(), Status::Code::kLimitExceeded);
   EXPECT_NE(docs.status().message().find("lol.yaml"), std::string::npos);
