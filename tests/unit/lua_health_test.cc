@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,20 @@ TEST(LuaHealthRun, RequireServesTheSafeModules) {
       "local os = require('os')\nlocal s = require('string')\n"
       "return { status = 'Healthy', message = s.format('%s', type(os.time())) }");
   EXPECT_EQ(status, (HealthStatus{HealthCode::kHealthy, "number"}));
+}
+
+TEST(LuaHealthRun, OverlyDeepObjectIsUnknownNotACrash) {
+  rapidjson::Document doc;
+  JsonValue* innermost = &doc.SetArray();
+  for (int i = 0; i < 600; ++i) {
+    innermost->PushBack(JsonValue(rapidjson::kArrayType), doc.GetAllocator());
+    innermost = &(*innermost)[0];
+  }
+  HealthStatus status =
+      RunHealthScript(LuaScript{"return { status = 'Healthy' }", "inline/health.lua"}, doc);
+  EXPECT_EQ(status, (HealthStatus{HealthCode::kUnknown,
+                                  "cannot hand the object to Lua: object nested deeper than 512 "
+                                  "levels"}));
 }
 
 // ---- Sandbox escapes -----------------------------------------------------------------------
