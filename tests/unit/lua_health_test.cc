@@ -179,6 +179,16 @@ TEST(LuaHealthRun, OverlyDeepObjectIsUnknownNotACrash) {
                                   "levels"}));
 }
 
+TEST(LuaHealthRun, DeeplyNestedResultIsUnknownNotACrash) {
+  HealthStatus status = RunSource(
+      "local t = { status = 'Healthy' }\n"
+      "local inner = t\n"
+      "for i = 1, 100000 do inner.next = {} inner = inner.next end\n"
+      "return t");
+  EXPECT_EQ(status,
+            (HealthStatus{HealthCode::kUnknown, "Lua result table nested deeper than 512 levels"}));
+}
+
 // ---- Bounded string patterns ---------------------------------------------------------------
 
 // Lua that prints every result of `expression` (or its error) as "type:value|...".
