@@ -1,12 +1,15 @@
 #include "health/lua_health.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <lua.hpp>
-#include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "object/yaml_loader.h"
 
