@@ -1,12 +1,15 @@
 #include "health/lua_health.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <lua.hpp>
-#include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "object/yaml_loader.h"
 
@@ -25,6 +28,8 @@ constexpr char kInvalidStatus[] = "Lua returned an invalid health status";
 constexpr char kWrongReturnType[] = "expect table output from Lua script, not ";
 // Each level of gopher-json's MarshalJSON adds this in front of an encoding error.
 constexpr char kMarshalPrefix[] = "json: error calling MarshalJSON for type json.jsonValue: ";
+// Our own bound on returned tables (Go's stack would just grow); keeps C++ recursion shallow.
+constexpr int kMaxResultDepth = 512;
 
 HealthStatus Unknown(std::string message) { return {HealthCode::kUnknown, std::move(message)}; }
 
@@ -149,6 +154,11 @@ class GopherJsonCheck {
   }
 
   std::optional<EncodeError> CheckTable(int index, int depth) {
+    if (depth > kMaxResultDepth) {
+      return EncodeError{
+          "Lua result table nested deeper than " + std::to_string(kMaxResultDepth) + " levels",
+          -1};  // our refusal, not gopher-json's: no MarshalJSON wrapping
+    }
     // gopher-json never forgets a table it has seen, so a table used twice fails like a cycle.
     if (!seen_.insert(lua_topointer(L_, index)).second) {
       return EncodeError{"cannot encode recursively nested tables to JSON", depth};

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <lua.hpp>
 
+#include "health/lua_patterns.h"
+
 namespace mlgitops {
 
 namespace {
@@ -64,25 +66,32 @@ void* GuardedAlloc(void* ud, void* ptr, size_t old_size, size_t new_size) {
   return grown;
 }
 
+// Adds `units` to the instruction count; true (with trip_reason set) once a limit is passed.
+// Once tripped, every instruction raises, so pcall cannot keep the script alive.
+bool Trips(lua_State* L, Guard* guard, uint64_t units);
+
 void LimitHook(lua_State* L, lua_Debug* ar) {
   Guard* guard = GuardOf(L);
-  if (!guard->tripped) {
-    guard->instructions += kHookEvery;
-    if (guard->instructions > guard->limits.max_instructions) {
-      guard->trip_reason = "Lua script exceeded the instruction limit (" +
-                           std::to_string(guard->limits.max_instructions) + " instructions)";
-    } else if (Clock::now() > guard->deadline) {
-      guard->trip_reason = "Lua script exceeded the time limit (" +
-                           std::to_string(guard->limits.max_milliseconds) + " ms)";
-    } else {
-      return;
-    }
-    guard->tripped = true;
-    lua_sethook(L, LimitHook, LUA_MASKCOUNT, 1);
-  }
+  if (!guard->tripped && !Trips(L, guard, kHookEvery)) return;
   lua_getinfo(L, "Sl", ar);
   lua_pushfstring(L, "%s:%d: %s", ar->short_src, ar->currentline, guard->trip_reason.c_str());
   lua_error(L);
+}
+
+bool Trips(lua_State* L, Guard* guard, uint64_t units) {
+  guard->instructions += units;
+  if (guard->instructions > guard->limits.max_instructions) {
+    guard->trip_reason = "Lua script exceeded the instruction limit (" +
+                         std::to_string(guard->limits.max_instructions) + " instructions)";
+  } else if (Clock::now() > guard->deadline) {
+    guard->trip_reason = "Lua script exceeded the time limit (" +
+                         std::to_string(guard->limits.max_milliseconds) + " ms)";
+  } else {
+    return false;
+  }
+  guard->tripped = true;
+  lua_sethook(L, LimitHook, LUA_MASKCOUNT, 1);
+  return true;
 }
 
 bool IsBytecode(const char* text, size_t size) { return size > 0 && text[0] == LUA_SIGNATURE[0]; }
@@ -190,6 +199,7 @@ int OpenSafeLibraries(lua_State* L) {
   lua_setfield(L, -2, "dump");
   lua_pop(L, 1);
   KeepOsClockOnly(L);
+  InstallBoundedPatterns(L);
   if (luaL_loadbuffer(L, kHookedXpcall, sizeof(kHookedXpcall) - 1, "=xpcall") != 0) {
     return lua_error(L);
   }
@@ -322,6 +332,21 @@ Result<int> LuaSandbox::Run(std::string_view source, const std::string& chunk_na
   lua_settop(L, base);
   if (guard_->tripped || code == LUA_ERRMEM) return Status::LimitExceeded(message);
   return Status::InvalidArgument(message);
+}
+
+void ChargeLuaWork(lua_State* L, uint64_t units) {
+  Guard* guard = GuardOf(L);
+  if (!guard->tripped && !Trips(L, guard, units)) return;
+  // Name the nearest Lua line; a tail call may have replaced the direct caller.
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); ++level) {
+    if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, guard->trip_reason.c_str());
+      lua_error(L);
+    }
+  }
+  lua_pushstring(L, guard->trip_reason.c_str());
+  lua_error(L);
 }
 
 Status CheckLuaSyntax(std::string_view source, const std::string& chunk_name) {

@@ -55,6 +55,11 @@ class LuaSandbox {
   std::unique_ptr<Guard> guard_;
 };
 
+/// Charges `units` of work done inside a C function to the running script's instruction
+/// budget and raises the limit error when the budget or the time is spent. Only for states
+/// made by LuaSandbox.
+void ChargeLuaWork(lua_State* L, uint64_t units);
+
 /// Checks that `source` compiles, without running it. The message names `chunk_name`.
 Status CheckLuaSyntax(std::string_view source, const std::string& chunk_name);
 

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
+#include <lua.hpp>
 #include <string>
 #include <vector>
 
@@ -161,6 +163,132 @@ TEST(LuaHealthRun, RequireServesTheSafeModules) {
       "local os = require('os')\nlocal s = require('string')\n"
       "return { status = 'Healthy', message = s.format('%s', type(os.time())) }");
   EXPECT_EQ(status, (HealthStatus{HealthCode::kHealthy, "number"}));
+}
+
+TEST(LuaHealthRun, OverlyDeepObjectIsUnknownNotACrash) {
+  rapidjson::Document doc;
+  JsonValue* innermost = &doc.SetArray();
+  for (int i = 0; i < 600; ++i) {
+    innermost->PushBack(JsonValue(rapidjson::kArrayType), doc.GetAllocator());
+    innermost = &(*innermost)[0];
+  }
+  HealthStatus status =
+      RunHealthScript(LuaScript{"return { status = 'Healthy' }", "inline/health.lua"}, doc);
+  EXPECT_EQ(status, (HealthStatus{HealthCode::kUnknown,
+                                  "cannot hand the object to Lua: object nested deeper than 512 "
+                                  "levels"}));
+}
+
+TEST(LuaHealthRun, DeeplyNestedResultIsUnknownNotACrash) {
+  HealthStatus status = RunSource(
+      "local t = { status = 'Healthy' }\n"
+      "local inner = t\n"
+      "for i = 1, 100000 do inner.next = {} inner = inner.next end\n"
+      "return t");
+  EXPECT_EQ(status,
+            (HealthStatus{HealthCode::kUnknown, "Lua result table nested deeper than 512 levels"}));
+}
+
+// ---- Bounded string patterns ---------------------------------------------------------------
+
+// Lua that prints every result of `expression` (or its error) as "type:value|...".
+std::string Shown(const std::string& expression) {
+  return "local function show(...)\n"
+         "  local out = {}\n"
+         "  for i = 1, select('#', ...) do\n"
+         "    local v = select(i, ...)\n"
+         "    out[i] = type(v) .. ':' .. tostring(v)\n"
+         "  end\n"
+         "  return table.concat(out, '|')\n"
+         "end\n"
+         "local function all(iterator)\n"
+         "  local out = {}\n"
+         "  for a, b in iterator do out[#out + 1] = tostring(a) .. '=' .. tostring(b) end\n"
+         "  return table.concat(out, ',')\n"
+         "end\n"
+         "return show(pcall(function() return " +
+         expression + " end))";
+}
+
+// What LuaJIT's own string library answers, in a plain state.
+std::string InPlainLuaJit(const std::string& expression) {
+  lua_State* L = luaL_newstate();
+  luaL_openlibs(L);
+  std::string source = Shown(expression);
+  std::string out;
+  if (luaL_loadbuffer(L, source.data(), source.size(), "=<string>") == 0 &&
+      lua_pcall(L, 0, 1, 0) == 0) {
+    size_t size = 0;
+    const char* text = lua_tolstring(L, -1, &size);
+    out.assign(text, size);
+  } else {
+    out = std::string("host error: ") + lua_tostring(L, -1);
+  }
+  lua_close(L);
+  return out;
+}
+
+// What the sandbox's bounded replacements answer.
+std::string InSandbox(const std::string& expression) {
+  HealthStatus status = RunSource("return { status = 'Healthy', message = (function() " +
+                                  Shown(expression) + " end)() }");
+  return status.code == HealthCode::kHealthy ? status.message : "sandbox error: " + status.message;
+}
+
+class BoundedPatterns : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BoundedPatterns, AgreeWithLuaJit) {
+  EXPECT_EQ(InSandbox(GetParam()), InPlainLuaJit(GetParam())) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Expressions, BoundedPatterns,
+    ::testing::Values(
+        "string.find('hello world', 'o w')", "string.find('hello world', 'o', 6)",
+        "string.find('hello', 'l+')", "string.find('hello', '')", "string.find('hello', '', 10)",
+        "string.find('hello', 'xyz')", "string.find('a.b', '.', 1, true)",
+        "string.find('a+b', '+', 1, true)", "string.find('key=value', '(%w+)=(%w+)')",
+        "string.find('  trim  ', '^%s*(.-)%s*$')", "string.find('abc', 'b', -1)",
+        "string.find('abc', 'b', -10)", "string.find('abc', 'b', 0)",
+        "string.match('2024-02-29T10:00:00Z', '(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)Z')",
+        "string.match('hello', '()ll()')", "string.match('x [[nested]] y', '%b[]')",
+        "string.match('THE (quick) fox', '%f[%a]%a+')", "string.match('abcabc', '(a)(b)(c)%1%2%3')",
+        "string.match('x = 10', '^(%a+)%s*=%s*(%d+)$')", "string.match('aaa', 'a-b')",
+        "string.match('aaab', 'a-b')", "string.match('a1b2c3', '[%a%d]+')",
+        "string.match('a-b', '[a%-]+')", "string.match('abc]', '[]]')",
+        "string.match('abc', '[^a]+')", "string.match('caf\\195\\169', '[\\128-\\255]+')",
+        "string.match('hello', '.-(l+)(.*)')", "string.match('end$', 'd%$')",
+        "string.match('a$b', 'a$b')", "string.match('abc', 'b?c')", "string.match('ac', 'ab?c')",
+        "string.match('x', '(')", "string.match('x', '%')", "string.match('x', '[a')",
+        "string.match('x', '%f')", "string.match('x', '%1')", "string.match('x', 'x)')",
+        "string.match('x', '%bx')", "string.match(nil, 'x')",
+        "string.gsub('hello world', 'o', '0')", "string.gsub('hello world', 'o', '0', 1)",
+        "string.gsub('hello', '', '-')", "string.gsub('abc', '%w', '%0%0')",
+        "string.gsub('abc', '(%w)', '%1.')", "string.gsub('hello world', '(%w+)', '<%1>')",
+        "string.gsub('$name is $age', '%$(%w+)', {name = 'Ann', age = 3})",
+        "string.gsub('$name is $x', '%$(%w+)', {name = 'Ann'})",
+        "string.gsub('abc', '%w', function(c) return c:upper() .. '!' end)",
+        "string.gsub('abc', '%w', function(c) if c == 'b' then return false end return 'x' end)",
+        "string.gsub('abc', '^a', 'A')", "string.gsub('100%', '%%', ' percent')",
+        "string.gsub('abc', 'b', '%')", "string.gsub('abc', 'b', '%2')",
+        "string.gsub('abc', 'b', true)", "string.gsub('abc', '%w', function() return {} end)",
+        "string.gsub('a,b,,c', ',', ';')", "string.gsub('abc', 'b', 7)",
+        "all(string.gmatch('one two  three', '%a+'))",
+        "all(string.gmatch('k1=v1, k2=v2', '(%w+)=(%w+)'))", "all(string.gmatch('abc', ''))",
+        "all(string.gmatch('hello', '()l'))", "('x'):rep(3):find('xx')",
+        "('Ready=True'):match('^(%w+)=(%w+)$')"));
+
+TEST(BoundedPatternsLimits, CatastrophicPatternStopsAtTheBudget) {
+  LuaLimits limits;
+  limits.max_instructions = 5'000'000;
+  auto start = std::chrono::steady_clock::now();
+  HealthStatus status = RunSource(
+      "local s = string.rep('a', 100000)\nlocal found = string.find(s, '.-.-.-.-b')\nreturn found",
+      "kind: T\n", limits);
+  EXPECT_EQ(status.code, HealthCode::kUnknown);
+  EXPECT_EQ(status.message,
+            "<string>:2: Lua script exceeded the instruction limit (5000000 instructions)");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 // ---- Sandbox escapes -----------------------------------------------------------------------
