@@ -135,6 +135,39 @@ size_t CountNodes(const JsonValue& v) {
   return n;
 }
 
+}  // namespace
+
+PlainScalar ResolvePlainScalar(const std::string& s) {
+  PlainScalar out;
+  if (IsOneOf(s, {"", "~", "null", "Null", "NULL"})) {
+    out.type = PlainScalar::kNull;
+  } else if (IsOneOf(s,
+                     {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})) {
+    out.type = PlainScalar::kBool;
+    out.boolean = true;
+  } else if (IsOneOf(
+                 s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})) {
+    out.type = PlainScalar::kBool;
+  } else if (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+' ||
+             s[0] == '.') {
+    bool overflow = false;
+    if (ParseYamlInt(s, &out.integer, &overflow)) {
+      out.type = PlainScalar::kInt;
+    } else if (overflow || LooksLikeFloat(s)) {
+      std::string clean;
+      for (char ch : s) {
+        if (ch != '_') clean += ch;
+      }
+      out.number = std::strtod(clean.c_str(), nullptr);
+      // .inf / .nan and out-of-range values have no JSON form: they stay text.
+      if (std::isfinite(out.number)) out.type = PlainScalar::kFloat;
+    }
+  }
+  return out;
+}
+
+namespace {
+
 class JsonBuilder : public YAML::EventHandler {
  public:
   JsonBuilder(const std::string& origin, const LoadLimits& limits, std::vector<Object>* out)
@@ -232,36 +265,22 @@ class JsonBuilder : public YAML::EventHandler {
   }
 
   JsonValue Resolve(const YAML::Mark& mark, const std::string& tag, const std::string& s) {
-    auto str = [&] {
-      return JsonValue(s.data(), static_cast<rapidjson::SizeType>(s.size()), *alloc_);
-    };
     // "!" is a quoted or block scalar; explicit !!str likewise: both stay strings.
-    if (tag == "!" || tag == "tag:yaml.org,2002:str") return str();
-    if (tag == "tag:yaml.org,2002:binary") return str();
-    if (IsOneOf(s, {"", "~", "null", "Null", "NULL"})) return JsonValue();
-    if (IsOneOf(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})) {
-      return JsonValue(true);
+    bool quoted = tag == "!" || tag == "tag:yaml.org,2002:str" || tag == "tag:yaml.org,2002:binary";
+    PlainScalar plain = quoted ? PlainScalar{} : ResolvePlainScalar(s);
+    switch (plain.type) {
+      case PlainScalar::kNull:
+        return JsonValue();
+      case PlainScalar::kBool:
+        return JsonValue(plain.boolean);
+      case PlainScalar::kInt:
+        return JsonValue(plain.integer);
+      case PlainScalar::kFloat:
+        return JsonValue(plain.number);
+      case PlainScalar::kString:
+        break;
     }
-    if (IsOneOf(s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})) {
-      return JsonValue(false);
-    }
-    char c = s[0];
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.')) {
-      return str();
-    }
-    int64_t i = 0;
-    bool overflow = false;
-    if (ParseYamlInt(s, &i, &overflow)) return JsonValue(i);
-    if (overflow || LooksLikeFloat(s)) {
-      std::string clean;
-      for (char ch : s) {
-        if (ch != '_') clean += ch;
-      }
-      double d = std::strtod(clean.c_str(), nullptr);
-      if (std::isfinite(d)) return JsonValue(d);
-    }
-    // .inf / .nan have no JSON form: keep the text.
-    return str();
+    return JsonValue(s.data(), static_cast<rapidjson::SizeType>(s.size()), *alloc_);
   }
 
   void Push(const YAML::Mark& mark, JsonValue&& value, YAML::anchor_t anchor) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,15 @@ struct LoadLimits {
   int max_depth = 256;                    // nesting of maps and lists
   size_t max_alias_nodes = 100000;        // nodes produced by expanding aliases, per file
 };
+
+/// How a plain (unquoted) YAML scalar reads, YAML 1.1 as Kubernetes resolves it.
+struct PlainScalar {
+  enum Type { kString, kNull, kBool, kInt, kFloat } type = kString;
+  bool boolean = false;
+  int64_t integer = 0;
+  double number = 0;
+};
+PlainScalar ResolvePlainScalar(const std::string& text);
 
 /// Parses a YAML stream (or JSON text) into one JSON tree per document, in order.
 /// Empty documents are skipped. `origin` names the input in errors ("apps/x.yaml").

@@ -6,17 +6,16 @@
 
 #include <cstdio>
 
+#include "object/yaml_loader.h"
+
 namespace mlgitops {
 
 namespace {
 
+// Words that resolve as strings here but mean something else to other YAML readers.
 bool IsReserved(const std::string& s) {
-  static const char* const kWords[] = {
-      "",      "~",     "null", "Null",  "NULL", "true", "True", "TRUE", "false",
-      "False", "FALSE", "yes",  "Yes",   "YES",  "no",   "No",   "NO",   "on",
-      "On",    "ON",    "off",  "Off",   "OFF",  "y",    "Y",    "n",    "N",
-      ".inf",  ".Inf",  ".INF", "-.inf", ".nan", ".NaN", "<<",   "=",
-  };
+  static const char* const kWords[] = {".inf",  ".Inf", ".INF", "-.inf", "-.Inf", "-.INF",
+                                       "+.inf", ".nan", ".NaN", ".NAN",  "<<",    "="};
   for (const char* w : kWords) {
     if (s == w) return true;
   }
@@ -25,12 +24,11 @@ bool IsReserved(const std::string& s) {
 
 // A plain scalar is safe when it cannot be read back as another type or as YAML syntax.
 bool CanBePlain(const std::string& s) {
-  if (IsReserved(s)) return false;
+  if (IsReserved(s) || ResolvePlainScalar(s).type != PlainScalar::kString) return false;
   unsigned char first = static_cast<unsigned char>(s[0]);
-  if (std::isdigit(first) || first == '-' || first == '+' || first == '.') {
-    // Could be a number; only allow when it clearly is not (e.g. "1.2.3" is still risky: quote).
-    return false;
-  }
+  // A leading "- " or "-" alone is list syntax; dates read as timestamps in YAML 1.1 tools.
+  if (first == '-' && (s.size() == 1 || s[1] == ' ')) return false;
+  if (s.size() >= 10 && std::isdigit(first) && s[4] == '-' && s[7] == '-') return false;
   if (std::string("!&*{}[]|>'\"%@`#,?:").find(static_cast<char>(first)) != std::string::npos) {
     return false;
   }

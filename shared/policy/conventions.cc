@@ -122,6 +122,9 @@ Classified OwnRole(const Object& obj, const Conventions& conventions) {
     c.role_source = RoleSource::kLabel;
     return c;
   }
+  // A hook (a migration, a smoke test) is a step of the sync, not part of the ML platform:
+  // no inferred role, so no role wave and no training/pipeline rules, as Argo CD waves it.
+  if (obj.annotation("argocd.argoproj.io/hook") || obj.annotation("helm.sh/hook")) return c;
   if (IsComponentWorkload(obj)) {
     if (auto component = ComponentOf(obj)) {
       auto it = conventions.component_roles.find(*component);

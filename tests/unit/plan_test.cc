@@ -250,8 +250,8 @@ TEST_F(PlanTest, MultiPhaseHookGetsOneStepPerPhase) {
                         "argocd.argoproj.io/hook-delete-policy: HookSucceeded}") +
                     Obj("v1", "ConfigMap", "cfg"));
   EXPECT_EQ(Order(plan.steps),
-            (std::vector<std::string>{"PreSync 2 Job check", "Sync 0 ConfigMap cfg",
-                                      "PostSync 2 Job check"}));
+            (std::vector<std::string>{"PreSync 0 Job check", "Sync 0 ConfigMap cfg",
+                                      "PostSync 0 Job check"}));
   EXPECT_EQ(plan.steps[0].object_index, plan.steps[2].object_index);
   EXPECT_EQ(plan.steps[2].delete_policies, std::vector<HookDeletePolicy>{D::kHookSucceeded});
   EXPECT_TRUE(plan.steps[1].delete_policies.empty());
@@ -298,7 +298,7 @@ TEST_F(PlanTest, NamespaceMovesBeforeItsFirstObjectTakingWaveAndPhase) {
             Obj("example.com/v1", "Namespace", "ml2") +
             Obj("v1", "Secret", "s", "{argocd.argoproj.io/sync-wave: '-4'}", "ml2"));
   EXPECT_EQ(Order(plan.steps),
-            (std::vector<std::string>{"PreSync 2 Namespace jobs", "PreSync 2 Job migrate",
+            (std::vector<std::string>{"PreSync 0 Namespace jobs", "PreSync 0 Job migrate",
                                       "Sync -4 Secret s", "Sync -1 Namespace ml",
                                       "Sync -1 ConfigMap early", "Sync 0 Namespace idle",
                                       "Sync 0 Namespace ml2", "Sync 0 ConfigMap late"}));
@@ -358,7 +358,8 @@ TEST_F(PlanTest, SyncFailStepsAreKeptApartAtTheEnd) {
 
 TEST_F(PlanTest, JsonHasTheDocumentedShape) {
   Plan plan = Build(Obj("batch/v1", "Job", "train", "{argocd.argoproj.io/hook: PreSync}", "ml") +
-                    Obj("v1", "ConfigMap", "skip-me", "{argocd.argoproj.io/hook: Skip}"));
+                    Obj("v1", "ConfigMap", "skip-me", "{argocd.argoproj.io/hook: Skip}") +
+                    Obj("batch/v1", "Job", "fit", "{}", "ml"));
   auto findings = Lint(objects_, classes_, DefaultConventions());
   ASSERT_FALSE(findings.empty());
   rapidjson::Document doc;
@@ -377,9 +378,10 @@ TEST_F(PlanTest, JsonHasTheDocumentedShape) {
       std::vector<std::string>(keys.begin(), keys.begin() + 7),
       (std::vector<std::string>{"phase", "wave", "kind", "namespace", "name", "role", "action"}));
   EXPECT_STREQ(step["phase"].GetString(), "PreSync");
-  EXPECT_EQ(step["wave"].GetInt64(), 2);
+  EXPECT_EQ(step["wave"].GetInt64(), 0);  // hooks take no role, so Argo CD's default wave
   EXPECT_STREQ(step["namespace"].GetString(), "ml");
-  EXPECT_STREQ(step["role"].GetString(), "training");
+  EXPECT_STREQ(step["role"].GetString(), "");
+  EXPECT_STREQ(doc["steps"][1]["role"].GetString(), "training");
   EXPECT_STREQ(step["action"].GetString(), "create");
   EXPECT_TRUE(step["hook"].GetBool());
   EXPECT_STREQ(step["hookDeletePolicies"][0].GetString(), "BeforeHookCreation");

@@ -151,6 +151,23 @@ TEST(RoleLabel, KnownLabelWinsOverKindAndUnknownFallsBack) {
   EXPECT_EQ(classes[2].role_source, RoleSource::kKind);
 }
 
+TEST(RoleLabel, HooksGetNoInferredRoleAndKeepArgoDefaultWave) {
+  auto objects = Manifests(
+      "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations: "
+      "{argocd.argoproj.io/hook: PreSync}\n---\n"
+      "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: helm-test\n  annotations: "
+      "{helm.sh/hook: post-install}\n---\n"
+      "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: labelled\n  annotations: "
+      "{argocd.argoproj.io/hook: PostSync}\n  labels: {mlgitops.io/role: training}\n");
+  auto classes = Classify(objects, DefaultConventions());
+  ASSERT_EQ(classes.size(), 3u);
+  EXPECT_EQ(classes[0].role, "");
+  EXPECT_EQ(classes[0].wave, 0);
+  EXPECT_EQ(classes[1].role, "");
+  EXPECT_EQ(classes[2].role, "training");  // an explicit label still counts
+  EXPECT_EQ(classes[2].wave, 2);
+}
+
 constexpr std::string_view kServingSet = R"(
 apiVersion: apps/v1
 kind: Deployment

@@ -199,13 +199,19 @@ TEST(YamlWriter, RoundTripsTrickyStrings) {
   auto docs = ParseYamlStream(
       "a: 'true'\nb: '123'\nc: 'yes'\nd: ''\ne: \"x: y\"\nf: \"line1\\nline2\\n\"\ng: [1, "
       "{h: null}]\ni: {}\nj: []\nk: '- dash'\nl: \"tab\\there\"\nm: plain value\nn: \"#x\"\n"
-      "o: \"a #b\"\np: [[1, 2], []]\n",
+      "o: \"a #b\"\np: [[1, 2], []]\nq: '200Gi'\nr: '1.2.3'\ns: '0755'\nt: '1e3'\nu: '.inf'\n"
+      "v: '2026-11-26'\nw: '-'\nx: '-1'\n",
       "t");
   ASSERT_TRUE(docs.ok()) << docs.status().ToString();
   std::string yaml = ToYaml((*docs)[0].json());
   auto back = ParseYamlStream(yaml, "back");
   ASSERT_TRUE(back.ok()) << back.status().ToString() << "\n" << yaml;
   EXPECT_EQ(ToJson((*docs)[0].json()), ToJson((*back)[0].json())) << yaml;
+  // Strings that cannot be misread stay plain, as kubectl prints them.
+  EXPECT_NE(yaml.find("q: 200Gi\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("r: 1.2.3\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("m: plain value\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("s: \"0755\"\n"), std::string::npos) << yaml;
 }
 
 }  // namespace
