@@ -18,6 +18,7 @@ using health_util::Conditions;
 using health_util::ConditionStatus;
 using health_util::IsSet;
 using health_util::IsTrue;
+using health_util::LuaEqual;
 using health_util::MemberOr;
 
 // ---- CustomResourceDefinition ----
@@ -88,17 +89,6 @@ std::optional<HealthStatus> AdvancedCronJobHealth(const Object& obj, const Healt
   return HealthStatus{HealthCode::kHealthy, "AdvancedCronJobs has run successfully"};
 }
 
-// Equality of two optional status fields, absent (or null) equal to absent.
-bool SameValue(const JsonValue* a, const JsonValue* b) {
-  bool a_set = a && !a->IsNull();
-  bool b_set = b && !b->IsNull();
-  if (!a_set || !b_set) return a_set == b_set;
-  if (a->IsNumber() && b->IsNumber()) return a->GetDouble() == b->GetDouble();
-  if (a->IsString() && b->IsString()) return *a == *b;
-  if (a->IsBool() && b->IsBool()) return a->GetBool() == b->GetBool();
-  return false;
-}
-
 bool IsZero(const JsonValue& root, std::string_view path) {
   const JsonValue* v = Find(root, path);
   return v && v->IsNumber() && v->GetDouble() == 0;
@@ -108,7 +98,7 @@ std::optional<HealthStatus> BroadcastJobHealth(const Object& obj, const HealthCo
   const JsonValue& root = obj.json();
   std::string phase = GetString(root, "status.phase");
   if (phase == "completed" &&
-      SameValue(Find(root, "status.desired"), Find(root, "status.succeeded"))) {
+      LuaEqual(Find(root, "status.desired"), Find(root, "status.succeeded"))) {
     return HealthStatus{HealthCode::kHealthy, "BroadcastJob is completed successfully"};
   }
   if (phase == "failed" && !IsZero(root, "status.failed")) {

@@ -191,6 +191,10 @@ TEST(StreamingHealthEdgeTest, NumaflowComparesGenerationsLikeLua) {
   EXPECT_EQ(
       Assess(std::string(head) + "metadata: {name: v, generation: 2}\nstatus: {phase: Running}\n"),
       "Progressing \"Waiting for Vertex status\"");
+  // Lua's `==` equates equal booleans too.
+  EXPECT_EQ(Assess(std::string(head) + "metadata: {name: v, generation: true}\n"
+                                       "status: {observedGeneration: true, phase: Running}\n"),
+            "Healthy \"Vertex is healthy\"");
 }
 
 TEST(StreamingHealthEdgeTest, NumaflowFailedPhaseAndProgressiveLabel) {
