@@ -106,11 +106,9 @@ std::vector<const Object*> ChildPods(const HealthContext& ctx) {
 
 std::optional<std::string> PodFailure(const Object& pod) {
   for (const char* list : {"status.initContainerStatuses", "status.containerStatuses"}) {
-    const JsonValue* containers = Find(pod.json(), list);
-    if (!containers || !containers->IsArray()) continue;
-    for (const auto& c : containers->GetArray()) {
-      if (auto why = ContainerFailure(c)) {
-        return "pod " + pod.name() + " container " + MemberString(c, "name") + ": " + *why;
+    for (const JsonValue* c : MapEntries(pod.json(), list)) {
+      if (auto why = ContainerFailure(*c)) {
+        return "pod " + pod.name() + " container " + MemberString(*c, "name") + ": " + *why;
       }
     }
   }
