@@ -3,13 +3,13 @@
 
 #include "argocd_corpus.h"
 #include "health/health.h"
+#include "health_test_util.h"
 
 namespace mlgitops {
 namespace {
 
 using testing::ArgoKindExpectation;
-using testing::ExpectHealthEdgeCases;
-using testing::HealthEdgeCase;
+using testing::ExpectVerdicts;
 constexpr HealthCode kHealthy = HealthCode::kHealthy;
 constexpr HealthCode kSuspended = HealthCode::kSuspended;
 constexpr HealthCode kProgressing = HealthCode::kProgressing;
@@ -31,7 +31,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::ArgoKindTestName);
 
 TEST(ArgoprojHealth, AnalysisRunEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"status without a phase is not reconciled yet",
        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nstatus: {startedAt: x}\n",
        kProgressing, "Waiting for analysis run to finish: status has not been reconciled."},
@@ -48,7 +48,7 @@ TEST(ArgoprojHealth, AnalysisRunEdgeCases) {
 }
 
 TEST(ArgoprojHealth, ExperimentEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"status is a list", "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nstatus: [1]\n",
        kProgressing, "Waiting for experiment to finish: status has not been reconciled."},
       {"phase is not a string",
@@ -65,7 +65,7 @@ TEST(ArgoprojHealth, ExperimentEdgeCases) {
 }
 
 TEST(ArgoprojHealth, ApplicationSetEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"conditions not a list",
        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nstatus: {conditions: x}\n",
        kProgressing, "Waiting for the status to be reported"},
@@ -84,7 +84,7 @@ TEST(ArgoprojHealth, ApplicationSetEdgeCases) {
 }
 
 TEST(ArgoprojHealth, EventBusEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"no message falls back to the reason",
        "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nstatus:\n  conditions:\n"
        "  - {type: Deployed, status: 'True', reason: Ready}\n",
@@ -142,7 +142,7 @@ TEST(ArgoprojHealth, RolloutEdgeCases) {
       "metadata: {generation: 1}\nspec: {strategy: {canary: {}}}\n"
       "status: {observedGeneration: '99', phase: Progressing, "
       "message: more replicas need to be updated}\n";
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"conditions not a list, no pod hash", not_reconciled.c_str(), kProgressing,
        "Waiting for rollout to finish: status has not been reconciled."},
       {"garbage replica counts fall back to defaults", bad_counts.c_str(), kProgressing,

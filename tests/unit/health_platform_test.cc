@@ -3,12 +3,13 @@
 
 #include "argocd_corpus.h"
 #include "health/health.h"
+#include "health_test_util.h"
 
 namespace mlgitops {
 namespace {
 
 using testing::ArgoKindExpectation;
-using testing::ExpectHealthEdgeCases;
+using testing::ExpectVerdicts;
 constexpr HealthCode kHealthy = HealthCode::kHealthy;
 constexpr HealthCode kSuspended = HealthCode::kSuspended;
 constexpr HealthCode kProgressing = HealthCode::kProgressing;
@@ -33,7 +34,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::ArgoKindTestName);
 
 TEST(PlatformHealth, CustomResourceDefinitionEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"no status at all", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n",
        kProgressing, "Status conditions not found"},
       {"names refused before the Established condition is read",
@@ -54,7 +55,7 @@ TEST(PlatformHealth, CustomResourceDefinitionEdgeCases) {
 }
 
 TEST(PlatformHealth, PodDisruptionBudgetEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"too few pods is not a failure",
        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nstatus:\n"
        "  conditions: [{type: DisruptionAllowed, status: 'False', reason: InsufficientPods}]\n",
@@ -70,7 +71,7 @@ TEST(PlatformHealth, PodDisruptionBudgetEdgeCases) {
 }
 
 TEST(PlatformHealth, KruiseEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"paused before its first run, no status",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: AdvancedCronJob\nspec: {paused: true}\n",
        kSuspended, "AdvancedCronJob is Paused"},
@@ -100,7 +101,7 @@ TEST(PlatformHealth, KruiseEdgeCases) {
 }
 
 TEST(PlatformHealth, FlinkDeploymentEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"no status", "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\n", kProgressing,
        "Waiting for Flink operator"},
       {"reconciliation status is not a map",
@@ -115,7 +116,7 @@ TEST(PlatformHealth, FlinkDeploymentEdgeCases) {
 }
 
 TEST(PlatformHealth, KedaEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"ready and paused: the last relevant message",
        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nstatus:\n  conditions:\n"
        "  - {type: Ready, status: 'True', message: ready}\n"
