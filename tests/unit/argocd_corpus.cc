@@ -145,6 +145,8 @@ void ExpectArgoHealthCorpus(const ArgoKindExpectation& want) {
   EXPECT_EQ(score.direct_message_matches, want.direct_message_matches) << want.group_kind << misses;
 }
 
+TEST_P(ArgoKindCorpus, MatchesArgoCdCases) { ExpectArgoHealthCorpus(GetParam()); }
+
 std::string ArgoKindTestName(const ::testing::TestParamInfo<ArgoKindExpectation>& info) {
   std::string kind = info.param.group_kind;
   kind = kind.substr(kind.rfind('/') + 1);

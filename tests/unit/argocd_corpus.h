@@ -74,4 +74,8 @@ void PrintTo(const ArgoKindExpectation& want, std::ostream* os);
 /// must match; the counts of exact messages must equal the expectation (so regressions show).
 void ExpectArgoHealthCorpus(const ArgoKindExpectation& want);
 
+/// The parameterised corpus test (ExpectArgoHealthCorpus per kind); each family's test file
+/// instantiates it with its own table of kinds.
+class ArgoKindCorpus : public ::testing::TestWithParam<ArgoKindExpectation> {};
+
 }  // namespace mlgitops::testing

@@ -44,7 +44,7 @@ struct GateCase {
   std::string kind;    // "group/Kind" of the folder (argocd) or of the object (gitops-engine)
   std::string expected_status;
   std::optional<std::string> expected_message;  // argocd only
-  std::string actual_status;                    // "NONE" when AssessBuiltin returned nothing
+  std::string actual_status;                    // "NONE" when no check answered
   std::string actual_message;
   std::string load_error;
 
