@@ -15,11 +15,17 @@ namespace {
 using health_util::ArraySize;
 using health_util::Conditions;
 using health_util::ConditionStatus;
+using health_util::Degraded;
 using health_util::FindConditionWithStatus;
+using health_util::Healthy;
 using health_util::IsSet;
 using health_util::IsTrue;
 using health_util::MemberOr;
+using health_util::Progressing;
 using health_util::ScalarText;
+using health_util::StatusOf;
+using health_util::Suspended;
+using health_util::Unknown;
 
 // ---- Phase-driven kinds (AnalysisRun, Experiment) ----
 
@@ -33,20 +39,17 @@ struct PhaseOutcome {
 
 HealthStatus HealthFromPhase(const Object& obj, std::initializer_list<PhaseOutcome> outcomes,
                              std::string_view not_reconciled) {
-  const JsonValue* status = Find(obj.json(), "status");
-  std::string phase = GetString(obj.json(), "status.phase");
+  const JsonValue* status = StatusOf(obj);
+  std::string phase = status ? GetString(*status, "phase") : "";
   // A status without a phase has not been reconciled either.
-  if (!status || !status->IsObject() || phase.empty()) {
-    return HealthStatus{HealthCode::kProgressing, std::string(not_reconciled)};
-  }
+  if (phase.empty()) return Progressing(std::string(not_reconciled));
   for (const PhaseOutcome& o : outcomes) {
     if (o.phase != phase) continue;
     std::string message(o.message);
     if (o.status_message_wins) message = MemberOr(*status, "message", o.message);
     return HealthStatus{o.code, std::move(message)};
   }
-  return HealthStatus{HealthCode::kUnknown,
-                      obj.kind() + " phase \"" + phase + "\" is not recognised"};
+  return Unknown(obj.kind() + " phase \"" + phase + "\" is not recognised");
 }
 
 std::optional<HealthStatus> AnalysisRunHealth(const Object& obj, const HealthContext&) {
@@ -96,7 +99,7 @@ std::optional<HealthStatus> ApplicationSetHealth(const Object& obj, const Health
       return HealthStatus{rule.code, MemberString(*c, "message")};
     }
   }
-  return HealthStatus{HealthCode::kProgressing, "Waiting for the status to be reported"};
+  return Progressing("Waiting for the status to be reported");
 }
 
 std::optional<HealthStatus> EventBusHealth(const Object& obj, const HealthContext&) {
@@ -107,7 +110,7 @@ std::optional<HealthStatus> EventBusHealth(const Object& obj, const HealthContex
     HealthCode code = status == "True" ? HealthCode::kHealthy : HealthCode::kDegraded;
     return HealthStatus{code, MemberOr(*c, "message", MemberString(*c, "reason"))};
   }
-  return HealthStatus{HealthCode::kProgressing, "Waiting for initialization"};
+  return Progressing("Waiting for initialization");
 }
 
 // ---- Rollout ----
@@ -137,9 +140,9 @@ std::optional<HealthStatus> RolloutControllerPhase(const JsonValue& root) {
   std::string phase = GetString(root, "status.phase");
   if (phase.empty()) return std::nullopt;
   std::string message = GetString(root, "status.message");
-  if (phase == "Paused") return HealthStatus{HealthCode::kSuspended, std::move(message)};
+  if (phase == "Paused") return Suspended(std::move(message));
   if (auto code = ParseHealthCode(phase)) return HealthStatus{*code, std::move(message)};
-  return HealthStatus{HealthCode::kUnknown, "Rollout phase \"" + phase + "\" is not recognised"};
+  return Unknown("Rollout phase \"" + phase + "\" is not recognised");
 }
 
 std::optional<HealthStatus> RolloutFailure(const JsonValue& root) {
@@ -149,14 +152,14 @@ std::optional<HealthStatus> RolloutFailure(const JsonValue& root) {
     bool failed = type == "InvalidSpec" ||
                   (type == "Progressing" &&
                    (reason == "RolloutAborted" || reason == "ProgressDeadlineExceeded"));
-    if (failed) return HealthStatus{HealthCode::kDegraded, MemberString(*c, "message")};
+    if (failed) return Degraded(MemberString(*c, "message"));
   }
   return std::nullopt;
 }
 
 std::optional<HealthStatus> RolloutPause(const JsonValue& root) {
   if (ArraySize(root, "status.pauseConditions") > 0 || IsTrue(root, "spec.paused")) {
-    return HealthStatus{HealthCode::kSuspended, "Rollout is paused"};
+    return Suspended("Rollout is paused");
   }
   return std::nullopt;
 }
@@ -174,13 +177,11 @@ RolloutReplicas ReadRolloutReplicas(const JsonValue& root) {
 
 std::optional<HealthStatus> RolloutReplicaProgress(const RolloutReplicas& n) {
   if (n.updated < n.desired) {
-    return HealthStatus{HealthCode::kProgressing,
-                        "Waiting for roll out to finish: More replicas need to be updated"};
+    return Progressing("Waiting for roll out to finish: More replicas need to be updated");
   }
   if (n.available < n.updated) {
-    return HealthStatus{
-        HealthCode::kProgressing,
-        "Waiting for roll out to finish: updated replicas are still becoming available"};
+    return Progressing(
+        "Waiting for roll out to finish: updated replicas are still becoming available");
   }
   return std::nullopt;
 }
@@ -197,19 +198,18 @@ std::optional<HealthStatus> RolloutStrategyProgress(const JsonValue& root,
   std::string stable = RolloutStableHash(root);
   if (IsSet(root, "spec.strategy.blueGreen")) {
     if (ScalarText(root, "status.blueGreen.activeSelector") != pod_hash) {
-      return HealthStatus{HealthCode::kProgressing, "active service cutover pending"};
+      return Progressing("active service cutover pending");
     }
     // v0.7 blue-green rollouts never set a stable hash.
     if (!stable.empty() && stable != pod_hash) {
-      return HealthStatus{HealthCode::kProgressing, "waiting for analysis to complete"};
+      return Progressing("waiting for analysis to complete");
     }
   } else if (IsSet(root, "spec.strategy.canary")) {
     if (n.current > n.updated) {
-      return HealthStatus{HealthCode::kProgressing,
-                          "Waiting for roll out to finish: old replicas are pending termination"};
+      return Progressing("Waiting for roll out to finish: old replicas are pending termination");
     }
     if (stable.empty() || stable != pod_hash) {
-      return HealthStatus{HealthCode::kProgressing, "Waiting for rollout to finish steps"};
+      return Progressing("Waiting for rollout to finish steps");
     }
   }
   return std::nullopt;
@@ -218,20 +218,19 @@ std::optional<HealthStatus> RolloutStrategyProgress(const JsonValue& root,
 std::optional<HealthStatus> RolloutHealth(const Object& obj, const HealthContext&) {
   const JsonValue& root = obj.json();
   if (!RolloutGenerationObserved(root) || !RolloutWorkloadObserved(root)) {
-    return HealthStatus{HealthCode::kProgressing, "Waiting for rollout spec update to be observed"};
+    return Progressing("Waiting for rollout spec update to be observed");
   }
   if (auto s = RolloutControllerPhase(root)) return s;
   if (auto s = RolloutFailure(root)) return s;
   if (auto s = RolloutPause(root)) return s;
   std::optional<std::string> pod_hash = ScalarText(root, "status.currentPodHash");
   if (!pod_hash) {
-    return HealthStatus{HealthCode::kProgressing,
-                        "Waiting for rollout to finish: status has not been reconciled."};
+    return Progressing("Waiting for rollout to finish: status has not been reconciled.");
   }
   RolloutReplicas replicas = ReadRolloutReplicas(root);
   if (auto s = RolloutReplicaProgress(replicas)) return s;
   if (auto s = RolloutStrategyProgress(root, *pod_hash, replicas)) return s;
-  return HealthStatus{HealthCode::kHealthy, ""};
+  return Healthy();
 }
 
 }  // namespace

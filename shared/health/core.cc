@@ -8,15 +8,18 @@
 namespace mlgitops {
 
 namespace {
+using health_util::Conditions;
 using health_util::ConditionStatus;
 using health_util::ConditionText;
 using health_util::Degraded;
 using health_util::HasEntries;
 using health_util::Healthy;
 using health_util::IntOr;
+using health_util::MapEntries;
 using health_util::Progressing;
 using health_util::Quoted;
 using health_util::Suspended;
+using health_util::TrueCondition;
 using health_util::Unknown;
 
 constexpr const char* kModelServingRole = "model-serving";
@@ -36,8 +39,14 @@ HealthStatus WithModelServingReadiness(HealthStatus status, const Object& obj,
   return Progressing(Num(ready) + "/" + Num(desired) + " replicas pass readiness");
 }
 
-bool StatusCaughtUp(const JsonValue& v) {
-  return IntOr(v, "metadata.generation") <= IntOr(v, "status.observedGeneration");
+// gitops-engine's first rule for Deployments, DaemonSets and ReplicaSets: until the controller
+// has seen the current generation, the rest of the status describes an older spec.
+std::optional<HealthStatus> GenerationNotObserved(const JsonValue& v, const char* what) {
+  if (IntOr(v, "metadata.generation") <= IntOr(v, "status.observedGeneration")) {
+    return std::nullopt;
+  }
+  return Progressing(std::string("Waiting for rollout to finish: observed ") + what +
+                     " generation less than desired generation");
 }
 
 HealthStatus DeploymentRollout(const Object& obj) {
@@ -45,11 +54,7 @@ HealthStatus DeploymentRollout(const Object& obj) {
   if (GetBool(v, "spec.paused").value_or(false)) {
     return Suspended("Deployment is paused");
   }
-  if (!StatusCaughtUp(v)) {
-    return Progressing(
-        "Waiting for rollout to finish: observed deployment generation less than desired "
-        "generation");
-  }
+  if (auto waiting = GenerationNotObserved(v, "deployment")) return *waiting;
   const JsonValue* progressing = FindCondition(v, "Progressing");
   if (progressing && MemberString(*progressing, "reason") == "ProgressDeadlineExceeded") {
     return Degraded("Deployment " + Quoted(obj.name()) + " exceeded its progress deadline");
@@ -118,11 +123,7 @@ std::optional<HealthStatus> StatefulSetHealth(const Object& obj, const HealthCon
 
 std::optional<HealthStatus> DaemonSetHealth(const Object& obj, const HealthContext&) {
   const JsonValue& v = obj.json();
-  if (!StatusCaughtUp(v)) {
-    return Progressing(
-        "Waiting for rollout to finish: observed daemon set generation less than desired "
-        "generation");
-  }
+  if (auto waiting = GenerationNotObserved(v, "daemon set")) return *waiting;
   int64_t updated = IntOr(v, "status.updatedNumberScheduled");
   int64_t desired = IntOr(v, "status.desiredNumberScheduled");
   if (GetString(v, "spec.updateStrategy.type") == "OnDelete") {
@@ -144,13 +145,8 @@ std::optional<HealthStatus> DaemonSetHealth(const Object& obj, const HealthConte
 
 std::optional<HealthStatus> ReplicaSetHealth(const Object& obj, const HealthContext&) {
   const JsonValue& v = obj.json();
-  if (!StatusCaughtUp(v)) {
-    return Progressing(
-        "Waiting for rollout to finish: observed replica set generation less than desired "
-        "generation");
-  }
-  const JsonValue* failure = FindCondition(v, "ReplicaFailure");
-  if (failure && ConditionStatus(*failure) == "True") {
+  if (auto waiting = GenerationNotObserved(v, "replica set")) return *waiting;
+  if (const JsonValue* failure = TrueCondition(v, "ReplicaFailure")) {
     return Degraded(MemberString(*failure, "message"));
   }
   auto desired = GetInt(v, "spec.replicas");
@@ -174,14 +170,12 @@ bool IsErrorWaitingReason(std::string_view reason) {
 
 // Waiting containers that will not recover by themselves, joined as gitops-engine does.
 std::optional<HealthStatus> StuckContainers(const JsonValue& pod) {
-  const JsonValue* statuses = Find(pod, "status.containerStatuses");
-  if (!statuses || !statuses->IsArray()) return std::nullopt;
   bool stuck = false;
   std::string messages;
-  for (const auto& c : statuses->GetArray()) {
-    if (!IsErrorWaitingReason(GetString(c, "state.waiting.reason"))) continue;
+  for (const JsonValue* c : MapEntries(pod, "status.containerStatuses")) {
+    if (!IsErrorWaitingReason(GetString(*c, "state.waiting.reason"))) continue;
     if (stuck) messages += ", ";
-    messages += GetString(c, "state.waiting.message");
+    messages += GetString(*c, "state.waiting.message");
     stuck = true;
   }
   if (!stuck) return std::nullopt;
@@ -205,10 +199,8 @@ std::string TerminatedMessage(const JsonValue& container) {
 HealthStatus FailedPod(const JsonValue& pod, const std::string& pod_message) {
   if (!pod_message.empty()) return Degraded(pod_message);
   for (const char* list : {"status.initContainerStatuses", "status.containerStatuses"}) {
-    const JsonValue* statuses = Find(pod, list);
-    if (!statuses || !statuses->IsArray()) continue;
-    for (const auto& c : statuses->GetArray()) {
-      std::string message = TerminatedMessage(c);
+    for (const JsonValue* c : MapEntries(pod, list)) {
+      std::string message = TerminatedMessage(*c);
       if (!message.empty()) return Degraded(message);
     }
   }
@@ -216,13 +208,9 @@ HealthStatus FailedPod(const JsonValue& pod, const std::string& pod_message) {
 }
 
 HealthStatus RunningPodReadiness(const JsonValue& pod, const std::string& pod_message) {
-  const JsonValue* ready = FindCondition(pod, "Ready");
-  if (ready && ConditionStatus(*ready) == "True") return Healthy(pod_message);
-  const JsonValue* statuses = Find(pod, "status.containerStatuses");
-  if (statuses && statuses->IsArray()) {
-    for (const auto& c : statuses->GetArray()) {
-      if (Find(c, "lastState.terminated")) return Degraded(pod_message);
-    }
+  if (TrueCondition(pod, "Ready")) return Healthy(pod_message);
+  for (const JsonValue* c : MapEntries(pod, "status.containerStatuses")) {
+    if (Find(*c, "lastState.terminated")) return Degraded(pod_message);
   }
   return Progressing(pod_message);
 }
@@ -287,15 +275,12 @@ HealthStatus JobConditions(const JsonValue& v) {
   const JsonValue* complete = nullptr;
   const JsonValue* suspended = nullptr;
   const JsonValue* failure_target = nullptr;
-  const JsonValue* conditions = Find(v, "status.conditions");
-  if (conditions && conditions->IsArray()) {
-    for (const auto& c : conditions->GetArray()) {
-      std::string type = MemberString(c, "type");
-      if (type == "Failed") failed = &c;
-      if (type == "Complete") complete = &c;
-      if (type == "Suspended") suspended = &c;
-      if (type == "FailureTarget" && ConditionStatus(c) == "True") failure_target = &c;
-    }
+  for (const JsonValue* c : Conditions(v)) {
+    std::string type = MemberString(*c, "type");
+    if (type == "Failed") failed = c;
+    if (type == "Complete") complete = c;
+    if (type == "Suspended") suspended = c;
+    if (type == "FailureTarget" && ConditionStatus(*c) == "True") failure_target = c;
   }
   // As gitops-engine: the presence of a terminal condition counts, whatever its status.
   if (failed) return Degraded(MemberString(*failed, "message"));

@@ -106,11 +106,9 @@ std::vector<const Object*> ChildPods(const HealthContext& ctx) {
 
 std::optional<std::string> PodFailure(const Object& pod) {
   for (const char* list : {"status.initContainerStatuses", "status.containerStatuses"}) {
-    const JsonValue* containers = Find(pod.json(), list);
-    if (!containers || !containers->IsArray()) continue;
-    for (const auto& c : containers->GetArray()) {
-      if (auto why = ContainerFailure(c)) {
-        return "pod " + pod.name() + " container " + MemberString(c, "name") + ": " + *why;
+    for (const JsonValue* c : MapEntries(pod.json(), list)) {
+      if (auto why = ContainerFailure(*c)) {
+        return "pod " + pod.name() + " container " + MemberString(*c, "name") + ": " + *why;
       }
     }
   }
@@ -134,7 +132,12 @@ HealthStatus WithChildPodFailures(HealthStatus status, const HealthContext& ctx,
   return Degraded(message);
 }
 
-std::vector<const JsonValue*> Conditions(const JsonValue& root, std::string_view path) {
+const JsonValue* StatusOf(const Object& obj) {
+  const JsonValue* status = Find(obj.json(), "status");
+  return status && status->IsObject() ? status : nullptr;
+}
+
+std::vector<const JsonValue*> MapEntries(const JsonValue& root, std::string_view path) {
   std::vector<const JsonValue*> out;
   const JsonValue* list = Find(root, path);
   if (!list || !list->IsArray()) return out;
@@ -142,6 +145,10 @@ std::vector<const JsonValue*> Conditions(const JsonValue& root, std::string_view
     if (entry.IsObject()) out.push_back(&entry);
   }
   return out;
+}
+
+std::vector<const JsonValue*> Conditions(const JsonValue& root) {
+  return MapEntries(root, "status.conditions");
 }
 
 bool ConditionIs(const JsonValue& condition, std::string_view type, std::string_view status) {
@@ -154,6 +161,23 @@ const JsonValue* FindConditionWithStatus(const JsonValue& root, std::string_view
     if (ConditionIs(*c, type, status)) return c;
   }
   return nullptr;
+}
+
+bool MemberIs(const JsonValue& v, const char* member, std::string_view want) {
+  if (!v.IsObject()) return false;
+  auto it = v.FindMember(member);
+  if (it == v.MemberEnd() || !it->value.IsString()) return false;
+  return std::string_view(it->value.GetString(), it->value.GetStringLength()) == want;
+}
+
+bool LuaEqual(const JsonValue* a, const JsonValue* b) {
+  bool a_set = a && !a->IsNull();
+  bool b_set = b && !b->IsNull();
+  if (!a_set || !b_set) return a_set == b_set;
+  if (a->IsNumber() && b->IsNumber()) return a->GetDouble() == b->GetDouble();
+  if (a->IsString() && b->IsString()) return *a == *b;
+  if (a->IsBool() && b->IsBool()) return a->GetBool() == b->GetBool();
+  return false;
 }
 
 std::string MemberOr(const JsonValue& v, const char* member, std::string_view fallback) {

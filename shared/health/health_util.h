@@ -66,9 +66,14 @@ HealthStatus WithChildPodFailures(HealthStatus status, const HealthContext& ctx,
 
 // ---- Lenient field readers (conditions, phases, counters) for the Argo CD kinds. ----
 
-/// The object-valued entries of the array at `path`, in order; empty when it is not an array.
-std::vector<const JsonValue*> Conditions(const JsonValue& root,
-                                         std::string_view path = "status.conditions");
+/// `status` when it is a map; nullptr when absent or malformed (a string, a list, null).
+const JsonValue* StatusOf(const Object& obj);
+
+/// The map-valued elements of the array at `path`, in order; empty when it is not an array.
+std::vector<const JsonValue*> MapEntries(const JsonValue& root, std::string_view path);
+
+/// The map-valued entries of status.conditions, in order (MapEntries).
+std::vector<const JsonValue*> Conditions(const JsonValue& root);
 
 /// True when the condition has this type and this status.
 bool ConditionIs(const JsonValue& condition, std::string_view type, std::string_view status);
@@ -76,6 +81,15 @@ bool ConditionIs(const JsonValue& condition, std::string_view type, std::string_
 /// The first entry of status.conditions with this type and status, or nullptr.
 const JsonValue* FindConditionWithStatus(const JsonValue& root, std::string_view type,
                                          std::string_view status);
+
+/// True when `member` is a string equal to `want`. Lua's `==` never equates a string with a
+/// boolean or a number, so neither does this (ConditionStatus, by contrast, reads booleans).
+bool MemberIs(const JsonValue& v, const char* member, std::string_view want);
+
+/// Two optional fields compared as Argo CD's Lua scripts compare them with `==`: absent and
+/// null are both nil and equal each other, numbers compare by value, strings and booleans by
+/// content, and values of different types (a number and a string) differ.
+bool LuaEqual(const JsonValue* a, const JsonValue* b);
 
 /// The member's text when it is a string, else `fallback` (absent, null or another type).
 std::string MemberOr(const JsonValue& v, const char* member, std::string_view fallback);

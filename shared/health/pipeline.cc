@@ -72,8 +72,7 @@ bool EarlierTime(const JsonValue& v, const char* a, const char* b) {
 // run is known to have failed.
 HealthStatus CronJobArgo(const JsonValue& v) {
   if (GetBool(v, "spec.suspend").value_or(false)) return Healthy("CronJob is Suspended");
-  const JsonValue* status = Find(v, "status");
-  if (!status || status->IsNull()) return Progressing("Waiting for CronJob");
+  if (!health_util::IsSet(v, "status")) return Progressing("Waiting for CronJob");
   if (!Find(v, "status.lastScheduleTime")) return Healthy("CronJob has not been scheduled yet");
   if (!Find(v, "status.lastSuccessfulTime")) {
     return Healthy("The CronJob never completed successfully. It may not be healthy");
@@ -95,16 +94,13 @@ std::optional<HealthStatus> CronJobHealth(const Object& obj, const HealthContext
 // ---- Argo CronWorkflow ----
 
 HealthStatus CronWorkflowArgo(const JsonValue& v) {
-  const JsonValue* conditions = Find(v, "status.conditions");
-  if (conditions && conditions->IsArray()) {
-    for (const auto& c : conditions->GetArray()) {
-      if (ConditionStatus(c) != "True") continue;
-      std::string type = MemberString(c, "type");
-      if (type == "SpecError" || type == "SubmissionError") {
-        return Degraded(MemberString(c, "message"));
-      }
-      if (type == "Completed") return Healthy(MemberString(c, "message"));
+  for (const JsonValue* c : health_util::Conditions(v)) {
+    if (ConditionStatus(*c) != "True") continue;
+    std::string type = MemberString(*c, "type");
+    if (type == "SpecError" || type == "SubmissionError") {
+      return Degraded(MemberString(*c, "message"));
     }
+    if (type == "Completed") return Healthy(MemberString(*c, "message"));
   }
   return Healthy("CronWorkflow is healthy.");
 }

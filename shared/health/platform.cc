@@ -16,9 +16,14 @@ namespace {
 using health_util::ArraySize;
 using health_util::Conditions;
 using health_util::ConditionStatus;
+using health_util::Degraded;
+using health_util::Healthy;
 using health_util::IsSet;
 using health_util::IsTrue;
+using health_util::LuaEqual;
 using health_util::MemberOr;
+using health_util::Progressing;
+using health_util::Suspended;
 
 // ---- CustomResourceDefinition ----
 
@@ -26,48 +31,47 @@ std::optional<HealthStatus> CustomResourceDefinitionHealth(const Object& obj,
                                                            const HealthContext&) {
   const JsonValue& root = obj.json();
   if (IsSet(root, "metadata.deletionTimestamp")) {
-    return HealthStatus{HealthCode::kProgressing, "CRD is terminating"};
+    return Progressing("CRD is terminating");
   }
   auto conditions = Conditions(root);
-  if (conditions.empty())
-    return HealthStatus{HealthCode::kProgressing, "Status conditions not found"};
+  if (conditions.empty()) return Progressing("Status conditions not found");
   bool established = false;
   for (const JsonValue* c : conditions) {
     std::string type = MemberString(*c, "type");
     std::string status = ConditionStatus(*c);
     std::string message = MemberString(*c, "message");
     if (type == "Terminating" && status == "True") {
-      return HealthStatus{HealthCode::kProgressing, "CRD is terminating: " + message};
+      return Progressing("CRD is terminating: " + message);
     }
     if (type == "NamesAccepted" && status == "False") {
-      return HealthStatus{HealthCode::kDegraded, "CRD names have not been accepted: " + message};
+      return Degraded("CRD names have not been accepted: " + message);
     }
     if (type == "NonStructuralSchema" && status == "True") {
-      return HealthStatus{HealthCode::kDegraded, "Schema violations found: " + message};
+      return Degraded("Schema violations found: " + message);
     }
     if (type == "Established") {
       if (status == "True") {
         established = true;
       } else if (MemberString(*c, "reason") == "Installing") {
-        return HealthStatus{HealthCode::kProgressing, "CRD is being installed"};
+        return Progressing("CRD is being installed");
       }
     }
   }
-  if (!established) return HealthStatus{HealthCode::kDegraded, "CRD is not established"};
-  return HealthStatus{HealthCode::kHealthy, "CRD is healthy"};
+  if (!established) return Degraded("CRD is not established");
+  return Healthy("CRD is healthy");
 }
 
 // ---- PodDisruptionBudget ----
 
 std::optional<HealthStatus> PodDisruptionBudgetHealth(const Object& obj, const HealthContext&) {
-  HealthStatus result = HealthStatus{HealthCode::kProgressing, "Waiting for status"};
+  HealthStatus result = Progressing("Waiting for status");
   for (const JsonValue* c : Conditions(obj.json())) {
     std::string reason = MemberOr(*c, "reason", MemberString(*c, "type"));
     // Too few pods to allow a disruption is a normal state (argo-cd #20171), not a failure.
     if (ConditionStatus(*c) == "False" && reason != "InsufficientPods") {
-      return HealthStatus{HealthCode::kDegraded, "PodDisruptionBudget has " + reason};
+      return Degraded("PodDisruptionBudget has " + reason);
     }
-    result = HealthStatus{HealthCode::kHealthy, "PodDisruptionBudget has " + reason};
+    result = Healthy("PodDisruptionBudget has " + reason);
   }
   return result;
 }
@@ -78,25 +82,13 @@ std::optional<HealthStatus> AdvancedCronJobHealth(const Object& obj, const Healt
   const JsonValue& root = obj.json();
   bool has_run = ParseRfc3339(GetString(root, "status.lastScheduleTime")).has_value();
   if (!has_run && IsTrue(root, "spec.paused")) {
-    return HealthStatus{HealthCode::kSuspended, "AdvancedCronJob is Paused"};
+    return Suspended("AdvancedCronJob is Paused");
   }
   if (ArraySize(root, "status.active") > 0) {
-    return HealthStatus{HealthCode::kProgressing, "AdvancedCronJobs has active jobs"};
+    return Progressing("AdvancedCronJobs has active jobs");
   }
-  if (!has_run)
-    return HealthStatus{HealthCode::kDegraded, "AdvancedCronJobs has not run successfully"};
-  return HealthStatus{HealthCode::kHealthy, "AdvancedCronJobs has run successfully"};
-}
-
-// Equality of two optional status fields, absent (or null) equal to absent.
-bool SameValue(const JsonValue* a, const JsonValue* b) {
-  bool a_set = a && !a->IsNull();
-  bool b_set = b && !b->IsNull();
-  if (!a_set || !b_set) return a_set == b_set;
-  if (a->IsNumber() && b->IsNumber()) return a->GetDouble() == b->GetDouble();
-  if (a->IsString() && b->IsString()) return *a == *b;
-  if (a->IsBool() && b->IsBool()) return a->GetBool() == b->GetBool();
-  return false;
+  if (!has_run) return Degraded("AdvancedCronJobs has not run successfully");
+  return Healthy("AdvancedCronJobs has run successfully");
 }
 
 bool IsZero(const JsonValue& root, std::string_view path) {
@@ -108,16 +100,16 @@ std::optional<HealthStatus> BroadcastJobHealth(const Object& obj, const HealthCo
   const JsonValue& root = obj.json();
   std::string phase = GetString(root, "status.phase");
   if (phase == "completed" &&
-      SameValue(Find(root, "status.desired"), Find(root, "status.succeeded"))) {
-    return HealthStatus{HealthCode::kHealthy, "BroadcastJob is completed successfully"};
+      LuaEqual(Find(root, "status.desired"), Find(root, "status.succeeded"))) {
+    return Healthy("BroadcastJob is completed successfully");
   }
   if (phase == "failed" && !IsZero(root, "status.failed")) {
-    return HealthStatus{HealthCode::kDegraded, "BroadcastJob failed"};
+    return Degraded("BroadcastJob failed");
   }
   if (phase == "paused" && IsTrue(root, "spec.paused")) {
-    return HealthStatus{HealthCode::kSuspended, "BroadcastJob is Paused"};
+    return Suspended("BroadcastJob is Paused");
   }
-  return HealthStatus{HealthCode::kProgressing, "BroadcastJob is still running"};
+  return Progressing("BroadcastJob is still running");
 }
 
 // ---- FlinkDeployment ----
@@ -128,17 +120,17 @@ std::optional<HealthStatus> FlinkDeploymentHealth(const Object& obj, const Healt
   if (reconciliation && reconciliation->IsObject()) {
     // v0.1 operators report `success`, v1 operators a `state`.
     if (IsTrue(*reconciliation, "success") || GetString(*reconciliation, "state") == "DEPLOYED") {
-      return HealthStatus{HealthCode::kHealthy, ""};
+      return Healthy();
     }
     std::string job_manager = GetString(root, "status.jobManagerDeploymentStatus");
     if (job_manager == "DEPLOYED_NOT_READY" || job_manager == "DEPLOYING") {
-      return HealthStatus{HealthCode::kProgressing, "Waiting for deploying"};
+      return Progressing("Waiting for deploying");
     }
     if (job_manager == "ERROR") {
-      return HealthStatus{HealthCode::kDegraded, GetString(*reconciliation, "error")};
+      return Degraded(GetString(*reconciliation, "error"));
     }
   }
-  return HealthStatus{HealthCode::kProgressing, "Waiting for Flink operator"};
+  return Progressing("Waiting for Flink operator");
 }
 
 // ---- KEDA ScaledJob and ScaledObject ----
@@ -170,10 +162,10 @@ HealthStatus KedaHealth(const Object& obj, const KedaRules& rules) {
     }
     message = MemberString(*c, "message");
   }
-  if (degraded) return HealthStatus{HealthCode::kDegraded, std::move(message)};
+  if (degraded) return Degraded(std::move(message));
   if (ready)
     return HealthStatus{paused ? HealthCode::kSuspended : HealthCode::kHealthy, std::move(message)};
-  return HealthStatus{HealthCode::kProgressing, std::string(rules.waiting_message)};
+  return Progressing(std::string(rules.waiting_message));
 }
 
 std::optional<HealthStatus> ScaledJobHealth(const Object& obj, const HealthContext&) {

@@ -145,8 +145,7 @@ HealthStatus WithModelStatus(HealthStatus argo, const JsonValue& v) {
 std::optional<HealthStatus> InferenceServiceHealth(const Object& obj, const HealthContext&) {
   const JsonValue& v = obj.json();
   const HealthStatus waiting = Progressing("Waiting for InferenceService to report status...");
-  const JsonValue* status = Find(v, "status");
-  if (!status || !status->IsObject()) return waiting;
+  if (!health_util::StatusOf(obj)) return waiting;
   if (TrueCondition(v, "Stopped")) return Suspended("InferenceService is Stopped");
   const JsonValue* conditions = ConditionsArray(v);
   return WithModelStatus(conditions ? IsvcArgoVerdict(v, *conditions) : waiting, v);

@@ -10,19 +10,36 @@
 #include <vector>
 
 #include "health/health.h"
-#include "health/streaming_util.h"
+#include "health/health_util.h"
 
 namespace mlgitops {
 
 namespace {
 
-using streaming::Conditions;
-using streaming::FindConditionWithStatus;
-using streaming::GenerationObserved;
-using streaming::MemberIs;
-using streaming::StatusOf;
+using health_util::Conditions;
+using health_util::Degraded;
+using health_util::Healthy;
+using health_util::LuaEqual;
+using health_util::MapEntries;
+using health_util::MemberIs;
+using health_util::Progressing;
+using health_util::StatusOf;
+using health_util::Unknown;
 
-HealthStatus Verdict(HealthCode code, std::string message) { return {code, std::move(message)}; }
+// These scripts compare with Lua's `==`, so a condition matches only when its type and status
+// are those very strings (a YAML boolean `true` is not "True", unlike ConditionStatus).
+const JsonValue* FindConditionWithStatus(const std::vector<const JsonValue*>& conditions,
+                                         std::string_view type, std::string_view status) {
+  for (const JsonValue* c : conditions) {
+    if (MemberIs(*c, "type", type) && MemberIs(*c, "status", status)) return c;
+  }
+  return nullptr;
+}
+
+// metadata.generation against status.observedGeneration, by Lua's `==` (LuaEqual).
+bool GenerationObserved(const Object& obj, const JsonValue& status) {
+  return LuaEqual(Find(obj.json(), "metadata.generation"), Find(status, "observedGeneration"));
+}
 
 // Binds a family function to one kind's spec so the registry can hold a plain function pointer.
 template <auto kAssess, const auto& kSpec>
@@ -41,15 +58,15 @@ struct StrimziSpec {
 };
 
 HealthStatus StrimziHealth(const Object& obj, const StrimziSpec& spec) {
-  for (const JsonValue* c : Conditions(StatusOf(obj))) {
+  for (const JsonValue* c : Conditions(obj.json())) {
     bool is_true = MemberIs(*c, "status", "True");
     if (is_true && MemberIs(*c, "type", "NotReady") &&
         !(spec.creating_is_not_failure && MemberIs(*c, "reason", "Creating"))) {
-      return Verdict(HealthCode::kDegraded, MemberString(*c, "message"));
+      return Degraded(MemberString(*c, "message"));
     }
-    if (is_true && MemberIs(*c, "type", "Ready")) return Verdict(HealthCode::kHealthy, "");
+    if (is_true && MemberIs(*c, "type", "Ready")) return Healthy();
   }
-  return Verdict(HealthCode::kProgressing, spec.waiting_message);
+  return Progressing(spec.waiting_message);
 }
 
 constexpr StrimziSpec kKafka{"Kafka", "Waiting for Kafka Cluster", true};
@@ -77,25 +94,24 @@ struct NumaflowSpec {
 std::optional<HealthStatus> NumaflowVerdict(const Object& obj, const NumaflowSpec& spec,
                                             const JsonValue& status) {
   const JsonValue* last_false = nullptr;
-  for (const JsonValue* c : Conditions(&status)) {
+  for (const JsonValue* c : MapEntries(status, "conditions")) {
     if (MemberIs(*c, "status", "False")) last_false = c;
   }
   std::string phase = GetString(status, "phase");
   bool lost_progressive =
       spec.honours_progressive_label && obj.label(kProgressiveResultLabel) == "failed";
   if (last_false || phase == "Failed" || lost_progressive) {
-    if (phase == "Failed") return Verdict(HealthCode::kDegraded, GetString(status, "message"));
-    if (lost_progressive) return Verdict(HealthCode::kDegraded, "Failed progressive upgrade");
-    return Verdict(HealthCode::kDegraded, spec.reports_condition_message
-                                              ? MemberString(*last_false, "message")
-                                              : "Subresources are unhealthy");
+    if (phase == "Failed") return Degraded(GetString(status, "message"));
+    if (lost_progressive) return Degraded("Failed progressive upgrade");
+    return Degraded(spec.reports_condition_message ? MemberString(*last_false, "message")
+                                                   : "Subresources are unhealthy");
   }
   bool paused = phase == "Paused" || (spec.pausing_counts_as_paused && phase == "Pausing");
   if (spec.can_pause && paused) {
-    return Verdict(HealthCode::kHealthy, std::string(spec.kind) + " is paused");
+    return Healthy(std::string(spec.kind) + " is paused");
   }
   if (phase == "Running") {
-    return Verdict(HealthCode::kHealthy, std::string(spec.kind) + " is healthy");
+    return Healthy(std::string(spec.kind) + " is healthy");
   }
   return std::nullopt;
 }
@@ -105,7 +121,7 @@ HealthStatus NumaflowHealth(const Object& obj, const NumaflowSpec& spec) {
   if (status && GenerationObserved(obj, *status)) {
     if (auto verdict = NumaflowVerdict(obj, spec, *status)) return *verdict;
   }
-  return Verdict(HealthCode::kProgressing, "Waiting for " + std::string(spec.kind) + " status");
+  return Progressing("Waiting for " + std::string(spec.kind) + " status");
 }
 
 // Fields: kind, honours_progressive_label, reports_condition_message, can_pause,
@@ -140,18 +156,18 @@ bool UpgradeRequested(const JsonValue& status) {
 std::optional<HealthStatus> RolloutProgress(const Object& obj, const JsonValue* status,
                                             const std::vector<const JsonValue*>& conditions) {
   if (!status || !GenerationObserved(obj, *status)) {
-    return Verdict(HealthCode::kProgressing, "Not yet reconciled");
+    return Progressing("Not yet reconciled");
   }
   // A failed progressive upgrade stays "in progress" on the rollout; Degraded must win.
   bool upgrade_failed =
       FindConditionWithStatus(conditions, kProgressiveSucceeded, "False") != nullptr;
   if (UpgradeRequested(*status) && !upgrade_failed) {
-    return Verdict(HealthCode::kProgressing, "Update in progress");
+    return Progressing("Update in progress");
   }
   for (const JsonValue* c : conditions) {
     if (MemberIs(*c, "type", kChildHealthy) && MemberIs(*c, "status", "False") &&
         MemberIs(*c, "reason", "Progressing")) {
-      return Verdict(HealthCode::kProgressing, "Child Progressing");
+      return Progressing("Child Progressing");
     }
   }
   return std::nullopt;
@@ -160,15 +176,15 @@ std::optional<HealthStatus> RolloutProgress(const Object& obj, const JsonValue* 
 std::optional<HealthStatus> RolloutFailure(const JsonValue& status, const RolloutSpec& spec,
                                            const std::vector<const JsonValue*>& conditions) {
   if (GetString(status, "phase") == "Failed") {
-    return Verdict(HealthCode::kDegraded, GetString(status, "message"));
+    return Degraded(GetString(status, "message"));
   }
   for (const JsonValue* c : conditions) {
     if (!MemberIs(*c, "status", "False")) continue;
     if (MemberIs(*c, "type", kChildHealthy) && MemberIs(*c, "reason", spec.child_failed_reason)) {
-      return Verdict(HealthCode::kDegraded, MemberString(*c, "message"));
+      return Degraded(MemberString(*c, "message"));
     }
     if (MemberIs(*c, "type", kProgressiveSucceeded)) {
-      return Verdict(HealthCode::kDegraded, "Progressive upgrade failed");
+      return Degraded("Progressive upgrade failed");
     }
   }
   return std::nullopt;
@@ -176,19 +192,19 @@ std::optional<HealthStatus> RolloutFailure(const JsonValue& status, const Rollou
 
 HealthStatus RolloutHealth(const Object& obj, const RolloutSpec& spec) {
   const JsonValue* status = StatusOf(obj);
-  std::vector<const JsonValue*> conditions = Conditions(status);
+  std::vector<const JsonValue*> conditions = Conditions(obj.json());
   // RolloutProgress answers whenever status is missing, so status is set below.
   if (auto progress = RolloutProgress(obj, status, conditions)) return *progress;
   if (auto failure = RolloutFailure(*status, spec, conditions)) return *failure;
   if (spec.paused_condition) {
     if (const JsonValue* p = FindConditionWithStatus(conditions, spec.paused_condition, "True")) {
-      return Verdict(HealthCode::kHealthy, MemberString(*p, "message"));
+      return Healthy(MemberString(*p, "message"));
     }
   }
   if (FindConditionWithStatus(conditions, kChildHealthy, "True")) {
-    return Verdict(HealthCode::kHealthy, "Healthy");
+    return Healthy("Healthy");
   }
-  return Verdict(HealthCode::kUnknown, spec.unknown_message);
+  return Unknown(spec.unknown_message);
 }
 
 constexpr RolloutSpec kISBServiceRollout{"ISBServiceRollout", "ISBSvcFailed", nullptr,
@@ -225,10 +241,9 @@ struct KnativeOperatorSpec {
 };
 
 HealthStatus KnativeOperatorHealth(const Object& obj, const KnativeOperatorSpec& spec) {
-  const JsonValue* status = StatusOf(obj);
-  const JsonValue* list = status ? Find(*status, "conditions") : nullptr;
+  const JsonValue* list = Find(obj.json(), "status.conditions");
   if (!list || !list->IsArray()) {
-    return Verdict(HealthCode::kProgressing, "Waiting for " + std::string(spec.kind));
+    return Progressing("Waiting for " + std::string(spec.kind));
   }
   size_t installed = 0, installing = 0, index = 0;
   std::string listing;
@@ -241,11 +256,11 @@ HealthStatus KnativeOperatorHealth(const Object& obj, const KnativeOperatorSpec&
       ++installing;
     }
   }
-  if (installing > 0) return Verdict(HealthCode::kProgressing, listing);
+  if (installing > 0) return Progressing(listing);
   if (installed == spec.installed.size()) {
-    return Verdict(HealthCode::kHealthy, std::string(spec.kind) + " is healthy.");
+    return Healthy(std::string(spec.kind) + " is healthy.");
   }
-  return Verdict(HealthCode::kDegraded, listing);
+  return Degraded(listing);
 }
 
 constexpr std::string_view kEventingInstalled[] = {"Ready", "InstallSucceeded"};

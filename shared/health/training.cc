@@ -1,6 +1,7 @@
 // Built-in health checks for training jobs: Kubeflow Training Operator v1, Kubeflow Trainer v2,
 // KubeRay (RayJob, RayCluster) and Volcano. batch/Job is registered with the core kinds.
 // Every job is also Degraded while one of its Pods (ctx.children) crash-loops or cannot pull.
+#include <optional>
 #include <string>
 
 #include "health/health.h"
@@ -22,6 +23,22 @@ std::optional<HealthStatus> JobVerdict(HealthStatus status, const HealthContext&
   return WithChildPodFailures(std::move(status), ctx, /*finished_is_healthy=*/true);
 }
 
+// A job's terminal and paused states, read from its True conditions: Failed, then `done_type`
+// (Succeeded, Complete), then Suspended. The message is the condition's own when it has one.
+std::optional<HealthStatus> JobOutcome(const JsonValue& v, const std::string& kind,
+                                       const char* done_type, const char* done_message) {
+  if (const JsonValue* c = TrueCondition(v, "Failed")) {
+    return Degraded(ConditionText(*c, kind + " failed"));
+  }
+  if (const JsonValue* c = TrueCondition(v, done_type)) {
+    return Healthy(ConditionText(*c, kind + " " + done_message));
+  }
+  if (const JsonValue* c = TrueCondition(v, "Suspended")) {
+    return Suspended(ConditionText(*c, kind + " is suspended"));
+  }
+  return std::nullopt;
+}
+
 // ---- Kubeflow Training Operator v1 (kubeflow.org) ----
 
 // The operator appends conditions and flips earlier ones to False, so the True ones tell the
@@ -29,15 +46,7 @@ std::optional<HealthStatus> JobVerdict(HealthStatus status, const HealthContext&
 HealthStatus KubeflowJobConditions(const Object& obj) {
   const JsonValue& v = obj.json();
   std::string kind = obj.kind();
-  if (const JsonValue* c = TrueCondition(v, "Failed")) {
-    return Degraded(ConditionText(*c, kind + " failed"));
-  }
-  if (const JsonValue* c = TrueCondition(v, "Succeeded")) {
-    return Healthy(ConditionText(*c, kind + " succeeded"));
-  }
-  if (const JsonValue* c = TrueCondition(v, "Suspended")) {
-    return Suspended(ConditionText(*c, kind + " is suspended"));
-  }
+  if (auto outcome = JobOutcome(v, kind, "Succeeded", "succeeded")) return *outcome;
   if (GetBool(v, "spec.runPolicy.suspend").value_or(false)) {
     return Suspended(kind + " is suspended");
   }
@@ -58,17 +67,11 @@ std::optional<HealthStatus> KubeflowJobHealth(const Object& obj, const HealthCon
 
 std::optional<HealthStatus> TrainJobHealth(const Object& obj, const HealthContext& ctx) {
   const JsonValue& v = obj.json();
-  HealthStatus status = Progressing("TrainJob is running");
-  if (const JsonValue* c = TrueCondition(v, "Failed")) {
-    status = Degraded(ConditionText(*c, "TrainJob failed"));
-  } else if (const JsonValue* c = TrueCondition(v, "Complete")) {
-    status = Healthy(ConditionText(*c, "TrainJob completed"));
-  } else if (const JsonValue* c = TrueCondition(v, "Suspended")) {
-    status = Suspended(ConditionText(*c, "TrainJob is suspended"));
-  } else if (GetBool(v, "spec.suspend").value_or(false)) {
+  std::optional<HealthStatus> status = JobOutcome(v, "TrainJob", "Complete", "completed");
+  if (!status && GetBool(v, "spec.suspend").value_or(false)) {
     status = Suspended("TrainJob is suspended");
   }
-  return JobVerdict(status, ctx);
+  return JobVerdict(status.value_or(Progressing("TrainJob is running")), ctx);
 }
 
 // ---- KubeRay ----

@@ -1,19 +1,26 @@
-// Replays Argo CD's health test cases against the built-in checks.
+// Reads health_test.yaml folders and replays Argo CD's health cases against the built-in checks.
 #include "argocd_corpus.h"
 
 #include <gtest/gtest.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <iostream>
 
+#include "health_test_util.h"
 #include "object/yaml_loader.h"
 #include "test_util.h"
 
 namespace mlgitops::testing {
 namespace {
 
-// sigs.k8s.io/yaml matches keys case-insensitively (upstream has "inputpath" spellings).
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxTestFileBytes = 1u << 20;
+
+// sigs.k8s.io/yaml matches keys case-insensitively.
 const JsonValue* MemberAnyCase(const JsonValue& v, const char* name) {
   if (!v.IsObject()) return nullptr;
   for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
@@ -27,45 +34,84 @@ std::string StringAnyCase(const JsonValue& v, const char* name) {
   return m && m->IsString() ? std::string(m->GetString(), m->GetStringLength()) : "";
 }
 
-std::string Describe(const std::optional<HealthStatus>& s) {
-  if (!s) return "no health";
-  return std::string(HealthCodeName(s->code)) + " \"" + s->message + "\"";
+HealthTestCase ReadEntry(const fs::path& folder, const JsonValue& entry) {
+  HealthTestCase c;
+  c.input_path = StringAnyCase(entry, "inputPath");
+  const JsonValue* want = MemberAnyCase(entry, "healthStatus");
+  std::string status = want ? StringAnyCase(*want, "status") : "";
+  auto code = ParseHealthCode(status);
+  if (!code) {
+    c.error = "unknown expected status \"" + status + "\"";
+    return c;
+  }
+  c.expected = HealthStatus{*code, StringAnyCase(*want, "message")};
+  auto objects = LoadManifestFile((folder / c.input_path).string());
+  if (!objects.ok()) {
+    c.error = objects.status().ToString();
+  } else if (objects->size() != 1) {
+    c.error = "expected one object, found " + std::to_string(objects->size());
+  } else {
+    c.object = std::move((*objects)[0]);
+  }
+  return c;
 }
 
 }  // namespace
 
-std::vector<ArgoHealthCase> LoadArgoHealthCases(const std::string& group_kind) {
-  std::vector<ArgoHealthCase> out;
-  const std::string dir = CorpusDir() + "/argocd-health/" + group_kind + "/";
-  auto docs = ParseYamlStream(ReadFile(dir + "health_test.yaml"), group_kind + "/health_test.yaml");
-  if (!docs.ok() || docs->empty()) {
-    ADD_FAILURE() << "cannot read the cases of " << group_kind << ": " << docs.status().ToString();
-    return out;
+std::vector<HealthTestFolder> ListHealthTestFolders(const std::string& root) {
+  std::vector<HealthTestFolder> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename() != "health_test.yaml") continue;
+    fs::path folder = it->path().parent_path();
+    fs::path relative = fs::relative(folder, root);
+    HealthTestFolder f;
+    f.name = relative.generic_string();
+    f.kind = relative.filename().string();
+    if (relative.has_parent_path()) f.group = relative.parent_path().filename().string();
+    f.path = folder.string();
+    out.push_back(std::move(f));
   }
-  const JsonValue* tests = MemberAnyCase((*docs)[0].json(), "tests");
-  if (!tests || !tests->IsArray()) {
-    ADD_FAILURE() << group_kind << ": health_test.yaml has no tests list";
-    return out;
-  }
-  for (const auto& entry : tests->GetArray()) {
-    const JsonValue* want = MemberAnyCase(entry, "healthStatus");
-    std::string input_path = StringAnyCase(entry, "inputPath");
-    auto code = want ? ParseHealthCode(StringAnyCase(*want, "status")) : std::nullopt;
-    auto objects = LoadManifestFile(dir + input_path);
-    if (!code || !objects.ok() || objects->size() != 1) {
-      ADD_FAILURE() << group_kind << ": unusable case " << input_path << " "
-                    << objects.status().ToString();
-      continue;
-    }
-    out.push_back(ArgoHealthCase{input_path, HealthStatus{*code, StringAnyCase(*want, "message")},
-                                 std::move((*objects)[0])});
-  }
+  std::sort(out.begin(), out.end(),
+            [](const HealthTestFolder& a, const HealthTestFolder& b) { return a.name < b.name; });
   return out;
 }
 
-ArgoHealthScore ScoreArgoHealthCases(const std::vector<ArgoHealthCase>& cases) {
+Result<std::vector<HealthTestCase>> ReadHealthTestFile(const std::string& folder) {
+  std::string path = folder + "/health_test.yaml";
+  auto text = ReadFileLimited(path, kMaxTestFileBytes, path);
+  if (!text.ok()) return text.status();
+  auto docs = ParseYamlStream(*text, path);
+  if (!docs.ok()) return docs.status();
+  const JsonValue* tests = docs->empty() ? nullptr : MemberAnyCase((*docs)[0].json(), "tests");
+  if (docs->size() != 1 || !tests || !tests->IsArray()) {
+    return Status::InvalidArgument(path + ": expected one document with a tests list");
+  }
+  std::vector<HealthTestCase> cases;
+  for (const auto& entry : tests->GetArray()) cases.push_back(ReadEntry(folder, entry));
+  return cases;
+}
+
+std::vector<HealthTestCase> LoadArgoHealthCases(const std::string& group_kind) {
+  std::vector<HealthTestCase> usable;
+  auto cases = ReadHealthTestFile(CorpusDir() + "/argocd-health/" + group_kind);
+  if (!cases.ok()) {
+    ADD_FAILURE() << "cannot read the cases of " << group_kind << ": " << cases.status().ToString();
+    return usable;
+  }
+  for (HealthTestCase& c : *cases) {
+    if (c.error.empty()) {
+      usable.push_back(std::move(c));
+    } else {
+      ADD_FAILURE() << group_kind << ": unusable case " << c.input_path << ": " << c.error;
+    }
+  }
+  return usable;
+}
+
+ArgoHealthScore ScoreArgoHealthCases(const std::vector<HealthTestCase>& cases) {
   ArgoHealthScore score;
-  for (const ArgoHealthCase& c : cases) {
+  for (const HealthTestCase& c : cases) {
     ++score.cases;
     std::optional<HealthStatus> got = AssessBuiltin(c.object, HealthContext{});
     HealthFn own = BuiltinHealth().Find(c.object.group(), c.object.kind());
@@ -76,16 +122,16 @@ ArgoHealthScore ScoreArgoHealthCases(const std::vector<ArgoHealthCase>& cases) {
     score.message_matches += same_code && same_message;
     score.direct_message_matches += direct && *direct == c.expected;
     if (!same_code || !same_message) {
-      score.mismatches.push_back(c.input_path + ": got " + Describe(got) + " want " +
-                                 Describe(c.expected) +
-                                 " (kind function alone: " + Describe(direct) + ")");
+      score.mismatches.push_back(c.input_path + ": got " + DescribeHealth(got) + " want " +
+                                 DescribeHealth(c.expected) +
+                                 " (kind function alone: " + DescribeHealth(direct) + ")");
     }
   }
   return score;
 }
 
 void ExpectArgoHealthCorpus(const ArgoKindExpectation& want) {
-  std::vector<ArgoHealthCase> cases = LoadArgoHealthCases(want.group_kind);
+  std::vector<HealthTestCase> cases = LoadArgoHealthCases(want.group_kind);
   ASSERT_EQ(static_cast<int>(cases.size()), want.cases) << want.group_kind;
   ArgoHealthScore score = ScoreArgoHealthCases(cases);
   std::string misses;
@@ -99,6 +145,8 @@ void ExpectArgoHealthCorpus(const ArgoKindExpectation& want) {
   EXPECT_EQ(score.direct_message_matches, want.direct_message_matches) << want.group_kind << misses;
 }
 
+TEST_P(ArgoKindCorpus, MatchesArgoCdCases) { ExpectArgoHealthCorpus(GetParam()); }
+
 std::string ArgoKindTestName(const ::testing::TestParamInfo<ArgoKindExpectation>& info) {
   std::string kind = info.param.group_kind;
   kind = kind.substr(kind.rfind('/') + 1);
@@ -106,14 +154,6 @@ std::string ArgoKindTestName(const ::testing::TestParamInfo<ArgoKindExpectation>
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   }
   return kind;
-}
-
-void ExpectHealthEdgeCases(const std::vector<HealthEdgeCase>& cases) {
-  for (const HealthEdgeCase& c : cases) {
-    Object obj = ParseOne(c.yaml);
-    std::optional<HealthStatus> got = AssessBuiltin(obj, HealthContext{});
-    EXPECT_EQ(Describe(got), Describe(HealthStatus{c.code, c.message})) << c.what;
-  }
 }
 
 void PrintTo(const ArgoKindExpectation& want, std::ostream* os) { *os << want.group_kind; }

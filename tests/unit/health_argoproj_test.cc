@@ -3,26 +3,19 @@
 
 #include "argocd_corpus.h"
 #include "health/health.h"
+#include "health_test_util.h"
 
 namespace mlgitops {
 namespace {
 
+using testing::ArgoKindCorpus;
 using testing::ArgoKindExpectation;
-using testing::ExpectHealthEdgeCases;
-using testing::HealthEdgeCase;
-constexpr HealthCode kHealthy = HealthCode::kHealthy;
-constexpr HealthCode kSuspended = HealthCode::kSuspended;
-constexpr HealthCode kProgressing = HealthCode::kProgressing;
-constexpr HealthCode kDegraded = HealthCode::kDegraded;
-constexpr HealthCode kUnknown = HealthCode::kUnknown;
-
-class ArgoprojCorpus : public ::testing::TestWithParam<ArgoKindExpectation> {};
-
-TEST_P(ArgoprojCorpus, MatchesArgoCdCases) { testing::ExpectArgoHealthCorpus(GetParam()); }
+using testing::ExpectVerdicts;
+using H = HealthCode;
 
 // No case of these kinds has a deletionTimestamp, so the entry point never preempts a message.
 INSTANTIATE_TEST_SUITE_P(
-    Kinds, ArgoprojCorpus,
+    Argoproj, ArgoKindCorpus,
     ::testing::Values(ArgoKindExpectation{"argoproj.io/AnalysisRun", 11, 11, 11},
                       ArgoKindExpectation{"argoproj.io/ApplicationSet", 5, 5, 5},
                       ArgoKindExpectation{"argoproj.io/EventBus", 2, 2, 2},
@@ -31,72 +24,72 @@ INSTANTIATE_TEST_SUITE_P(
     testing::ArgoKindTestName);
 
 TEST(ArgoprojHealth, AnalysisRunEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"status without a phase is not reconciled yet",
        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nstatus: {startedAt: x}\n",
-       kProgressing, "Waiting for analysis run to finish: status has not been reconciled."},
+       H::kProgressing, "Waiting for analysis run to finish: status has not been reconciled."},
       {"a phase we do not know",
-       "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nstatus: {phase: Exploded}\n", kUnknown,
-       "AnalysisRun phase \"Exploded\" is not recognised"},
+       "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nstatus: {phase: Exploded}\n",
+       H::kUnknown, "AnalysisRun phase \"Exploded\" is not recognised"},
       {"an empty controller message still wins",
        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\n"
        "status: {phase: Failed, message: ''}\n",
-       kDegraded, ""},
+       H::kDegraded, ""},
       {"malformed status", "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nstatus: broken\n",
-       kProgressing, "Waiting for analysis run to finish: status has not been reconciled."},
+       H::kProgressing, "Waiting for analysis run to finish: status has not been reconciled."},
   });
 }
 
 TEST(ArgoprojHealth, ExperimentEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"status is a list", "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nstatus: [1]\n",
-       kProgressing, "Waiting for experiment to finish: status has not been reconciled."},
+       H::kProgressing, "Waiting for experiment to finish: status has not been reconciled."},
       {"phase is not a string",
-       "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nstatus: {phase: 3}\n", kProgressing,
+       "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nstatus: {phase: 3}\n", H::kProgressing,
        "Waiting for experiment to finish: status has not been reconciled."},
       {"the controller's message is not used",
        "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\n"
        "status: {phase: Failed, message: boom}\n",
-       kDegraded, "Experiment has failed"},
+       H::kDegraded, "Experiment has failed"},
       {"a phase we do not know",
        "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nstatus: {phase: Inconclusive}\n",
-       kUnknown, "Experiment phase \"Inconclusive\" is not recognised"},
+       H::kUnknown, "Experiment phase \"Inconclusive\" is not recognised"},
   });
 }
 
 TEST(ArgoprojHealth, ApplicationSetEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"conditions not a list",
        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nstatus: {conditions: x}\n",
-       kProgressing, "Waiting for the status to be reported"},
+       H::kProgressing, "Waiting for the status to be reported"},
       {"an error outranks an earlier up-to-date condition",
        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nstatus:\n  conditions:\n"
        "  - {type: ResourcesUpToDate, status: 'True', message: fine}\n"
        "  - 7\n"
        "  - {type: ErrorOccurred, status: 'True', message: bad template}\n",
-       kDegraded, "bad template"},
+       H::kDegraded, "bad template"},
       {"a rollout outranks up to date; no message reads empty",
        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nstatus:\n  conditions:\n"
        "  - {type: ResourcesUpToDate, status: 'True', message: fine}\n"
        "  - {type: RolloutProgressing, status: 'True'}\n",
-       kProgressing, ""},
+       H::kProgressing, ""},
   });
 }
 
 TEST(ArgoprojHealth, EventBusEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"no message falls back to the reason",
        "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nstatus:\n  conditions:\n"
        "  - {type: Deployed, status: 'True', reason: Ready}\n",
-       kHealthy, "Ready"},
+       H::kHealthy, "Ready"},
       {"an undecided condition keeps waiting",
        "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nstatus:\n  conditions:\n"
        "  - {type: Deployed, status: Unknown, message: hmm}\n",
-       kProgressing, "Waiting for initialization"},
+       H::kProgressing, "Waiting for initialization"},
       {"unquoted YAML boolean status",
        "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nstatus:\n  conditions:\n"
        "  - {type: Deployed, status: False, message: no stream}\n",
-       kDegraded, "no stream"},
+       H::kDegraded, "no stream"},
   });
 }
 
@@ -142,25 +135,25 @@ TEST(ArgoprojHealth, RolloutEdgeCases) {
       "metadata: {generation: 1}\nspec: {strategy: {canary: {}}}\n"
       "status: {observedGeneration: '99', phase: Progressing, "
       "message: more replicas need to be updated}\n";
-  ExpectHealthEdgeCases({
-      {"conditions not a list, no pod hash", not_reconciled.c_str(), kProgressing,
+  ExpectVerdicts({
+      {"conditions not a list, no pod hash", not_reconciled.c_str(), H::kProgressing,
        "Waiting for rollout to finish: status has not been reconciled."},
-      {"garbage replica counts fall back to defaults", bad_counts.c_str(), kProgressing,
+      {"garbage replica counts fall back to defaults", bad_counts.c_str(), H::kProgressing,
        "Waiting for roll out to finish: More replicas need to be updated"},
-      {"no strategy at all", no_strategy.c_str(), kHealthy, ""},
-      {"blue-green before cutover", cutover.c_str(), kProgressing,
+      {"no strategy at all", no_strategy.c_str(), H::kHealthy, ""},
+      {"blue-green before cutover", cutover.c_str(), H::kProgressing,
        "active service cutover pending"},
-      {"blue-green waiting on analysis", analysis.c_str(), kProgressing,
+      {"blue-green waiting on analysis", analysis.c_str(), H::kProgressing,
        "waiting for analysis to complete"},
-      {"canary before the last step", steps.c_str(), kProgressing,
+      {"canary before the last step", steps.c_str(), H::kProgressing,
        "Waiting for rollout to finish steps"},
-      {"an all-digit hash written unquoted", numeric_hash.c_str(), kHealthy, ""},
-      {"a phase we do not know", unknown_phase.c_str(), kUnknown,
+      {"an all-digit hash written unquoted", numeric_hash.c_str(), H::kHealthy, ""},
+      {"a phase we do not know", unknown_phase.c_str(), H::kUnknown,
        "Rollout phase \"Exploding\" is not recognised"},
-      {"controller phase Paused", paused_phase.c_str(), kSuspended, "BlueGreenPause"},
-      {"workload generation not observed yet", workload.c_str(), kProgressing,
+      {"controller phase Paused", paused_phase.c_str(), H::kSuspended, "BlueGreenPause"},
+      {"workload generation not observed yet", workload.c_str(), H::kProgressing,
        "Waiting for rollout spec update to be observed"},
-      {"observedGeneration above generation is a legacy hash", ahead.c_str(), kProgressing,
+      {"observedGeneration above generation is a legacy hash", ahead.c_str(), H::kProgressing,
        "more replicas need to be updated"},
   });
 }

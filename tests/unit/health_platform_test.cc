@@ -3,26 +3,21 @@
 
 #include "argocd_corpus.h"
 #include "health/health.h"
+#include "health_test_util.h"
 
 namespace mlgitops {
 namespace {
 
+using testing::ArgoKindCorpus;
 using testing::ArgoKindExpectation;
-using testing::ExpectHealthEdgeCases;
-constexpr HealthCode kHealthy = HealthCode::kHealthy;
-constexpr HealthCode kSuspended = HealthCode::kSuspended;
-constexpr HealthCode kProgressing = HealthCode::kProgressing;
-constexpr HealthCode kDegraded = HealthCode::kDegraded;
-
-class PlatformCorpus : public ::testing::TestWithParam<ArgoKindExpectation> {};
-
-TEST_P(PlatformCorpus, MatchesArgoCdCases) { testing::ExpectArgoHealthCorpus(GetParam()); }
+using testing::ExpectVerdicts;
+using H = HealthCode;
 
 // The CRD case with a deletionTimestamp reads "Pending deletion" through the entry point, as in
 // Argo CD (gitops-engine answers before any script runs); the CRD function alone says
 // "CRD is terminating", as the Lua case expects.
 INSTANTIATE_TEST_SUITE_P(
-    Kinds, PlatformCorpus,
+    Platform, ArgoKindCorpus,
     ::testing::Values(ArgoKindExpectation{"apiextensions.k8s.io/CustomResourceDefinition", 8, 7, 8},
                       ArgoKindExpectation{"policy/PodDisruptionBudget", 3, 3, 3},
                       ArgoKindExpectation{"apps.kruise.io/AdvancedCronJob", 4, 4, 4},
@@ -33,106 +28,106 @@ INSTANTIATE_TEST_SUITE_P(
     testing::ArgoKindTestName);
 
 TEST(PlatformHealth, CustomResourceDefinitionEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"no status at all", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n",
-       kProgressing, "Status conditions not found"},
+       H::kProgressing, "Status conditions not found"},
       {"names refused before the Established condition is read",
        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nstatus:\n"
        "  conditions:\n  - {type: NamesAccepted, status: 'False', message: taken}\n"
        "  - {type: Established, status: 'False', reason: Installing}\n",
-       kDegraded, "CRD names have not been accepted: taken"},
+       H::kDegraded, "CRD names have not been accepted: taken"},
       {"not established for another reason",
        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nstatus:\n"
        "  conditions: [{type: Established, status: 'False', reason: Other}]\n",
-       kDegraded, "CRD is not established"},
+       H::kDegraded, "CRD is not established"},
       {"deleting behind a hook finalizer reaches the CRD check",
        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
        "  deletionTimestamp: '2024-12-28T13:51:19Z'\n"
        "  finalizers: [argocd.argoproj.io/hook-finalizer]\n",
-       kProgressing, "CRD is terminating"},
+       H::kProgressing, "CRD is terminating"},
   });
 }
 
 TEST(PlatformHealth, PodDisruptionBudgetEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"too few pods is not a failure",
        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nstatus:\n"
        "  conditions: [{type: DisruptionAllowed, status: 'False', reason: InsufficientPods}]\n",
-       kHealthy, "PodDisruptionBudget has InsufficientPods"},
+       H::kHealthy, "PodDisruptionBudget has InsufficientPods"},
       {"a condition without a reason names its type",
        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nstatus:\n"
        "  conditions: [{type: DisruptionAllowed, status: 'False'}]\n",
-       kDegraded, "PodDisruptionBudget has DisruptionAllowed"},
+       H::kDegraded, "PodDisruptionBudget has DisruptionAllowed"},
       {"conditions not a list",
        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nstatus: {conditions: {a: b}}\n",
-       kProgressing, "Waiting for status"},
+       H::kProgressing, "Waiting for status"},
   });
 }
 
 TEST(PlatformHealth, KruiseEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"paused before its first run, no status",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: AdvancedCronJob\nspec: {paused: true}\n",
-       kSuspended, "AdvancedCronJob is Paused"},
+       H::kSuspended, "AdvancedCronJob is Paused"},
       {"an unreadable lastScheduleTime is no run",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: AdvancedCronJob\n"
        "status: {lastScheduleTime: yesterday, active: {a: 1}}\n",
-       kDegraded, "AdvancedCronJobs has not run successfully"},
+       H::kDegraded, "AdvancedCronJobs has not run successfully"},
       {"fractional seconds still parse",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: AdvancedCronJob\n"
        "status: {lastScheduleTime: '2023-09-16T16:29:00.5Z'}\n",
-       kHealthy, "AdvancedCronJobs has run successfully"},
+       H::kHealthy, "AdvancedCronJobs has run successfully"},
       {"BroadcastJob without status", "apiVersion: apps.kruise.io/v1alpha1\nkind: BroadcastJob\n",
-       kProgressing, "BroadcastJob is still running"},
+       H::kProgressing, "BroadcastJob is still running"},
       {"completed but fewer succeeded than desired",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: BroadcastJob\n"
        "status: {phase: completed, desired: 3, succeeded: 2}\n",
-       kProgressing, "BroadcastJob is still running"},
+       H::kProgressing, "BroadcastJob is still running"},
       {"counts of different types are not equal",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: BroadcastJob\n"
        "status: {phase: completed, desired: '1', succeeded: 1}\n",
-       kProgressing, "BroadcastJob is still running"},
+       H::kProgressing, "BroadcastJob is still running"},
       {"failed phase without a failed count",
        "apiVersion: apps.kruise.io/v1alpha1\nkind: BroadcastJob\n"
        "status: {phase: failed}\n",
-       kDegraded, "BroadcastJob failed"},
+       H::kDegraded, "BroadcastJob failed"},
   });
 }
 
 TEST(PlatformHealth, FlinkDeploymentEdgeCases) {
-  ExpectHealthEdgeCases({
-      {"no status", "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\n", kProgressing,
-       "Waiting for Flink operator"},
+  ExpectVerdicts({
+      {"no status", "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\n",
+       H::kProgressing, "Waiting for Flink operator"},
       {"reconciliation status is not a map",
        "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\n"
        "status: {reconciliationStatus: ok, jobManagerDeploymentStatus: ERROR}\n",
-       kProgressing, "Waiting for Flink operator"},
+       H::kProgressing, "Waiting for Flink operator"},
       {"error without a message",
        "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\n"
        "status: {reconciliationStatus: {success: false}, jobManagerDeploymentStatus: ERROR}\n",
-       kDegraded, ""},
+       H::kDegraded, ""},
   });
 }
 
 TEST(PlatformHealth, KedaEdgeCases) {
-  ExpectHealthEdgeCases({
+  ExpectVerdicts({
       {"ready and paused: the last relevant message",
        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nstatus:\n  conditions:\n"
        "  - {type: Ready, status: 'True', message: ready}\n"
        "  - {type: Active, status: 'True', message: active}\n"
        "  - {type: Paused, status: 'True', message: paused}\n",
-       kSuspended, "paused"},
+       H::kSuspended, "paused"},
       {"ScaledJob without conditions", "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\n",
-       kProgressing, "Waiting for ScaledJob"},
+       H::kProgressing, "Waiting for ScaledJob"},
       {"fallback outranks ready",
        "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nstatus:\n  conditions:\n"
        "  - {type: Fallback, status: 'True', message: falling back}\n"
        "  - {type: Ready, status: 'True'}\n",
-       kDegraded, ""},
+       H::kDegraded, ""},
       {"an undecided Ready only degrades a ScaledJob",
        "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nstatus:\n"
        "  conditions: [{type: Ready, status: Unknown}]\n",
-       kProgressing, "Creating HorizontalPodAutoscaler Object"},
+       H::kProgressing, "Creating HorizontalPodAutoscaler Object"},
   });
 }
 

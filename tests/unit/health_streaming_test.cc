@@ -6,46 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "argocd_corpus.h"
 #include "health/health.h"
-#include "object/yaml_loader.h"
+#include "health_test_util.h"
 #include "test_util.h"
 
 namespace mlgitops {
 namespace {
 
-std::string Describe(const HealthStatus& s) {
-  return std::string(HealthCodeName(s.code)) + " \"" + s.message + "\"";
-}
+using testing::DescribeHealth;
 
 // ---- Argo CD corpus: argocd-health/<group>/<Kind>/health_test.yaml ----
-
-struct CorpusCase {
-  std::string input_path;  // relative to the kind's folder
-  HealthStatus expected;
-};
-
-// The cases of one health_test.yaml; fails the test (and returns none) when unreadable.
-std::vector<CorpusCase> ReadCorpusCases(const std::string& kind_dir) {
-  std::vector<CorpusCase> cases;
-  std::string path = kind_dir + "/health_test.yaml";
-  auto docs = ParseYamlStream(testing::ReadFile(path), path);
-  if (!docs.ok() || docs->size() != 1) {
-    ADD_FAILURE() << "cannot read " << path << ": " << docs.status().ToString();
-    return cases;
-  }
-  const JsonValue* tests = Find((*docs)[0].json(), "tests");
-  if (!tests || !tests->IsArray()) {
-    ADD_FAILURE() << path << " has no tests list";
-    return cases;
-  }
-  for (const auto& t : tests->GetArray()) {
-    auto code = ParseHealthCode(GetString(t, "healthStatus.status"));
-    if (!code) ADD_FAILURE() << path << ": unknown status " << GetString(t, "healthStatus.status");
-    cases.push_back({GetString(t, "inputPath"),
-                     {code.value_or(HealthCode::kUnknown), GetString(t, "healthStatus.message")}});
-  }
-  return cases;
-}
 
 struct StreamingKind {
   const char* group;
@@ -60,19 +31,15 @@ class StreamingCorpusTest : public ::testing::TestWithParam<StreamingKind> {};
 // Strimzi cases carry a deletionTimestamp with only the foregroundDeletion finalizer).
 TEST_P(StreamingCorpusTest, MatchesEveryArgoCdCase) {
   const StreamingKind& k = GetParam();
-  std::string dir = testing::CorpusDir() + "/argocd-health/" + k.group + "/" + k.kind;
-  std::vector<CorpusCase> cases = ReadCorpusCases(dir);
-  ASSERT_FALSE(cases.empty()) << dir;
+  std::vector<testing::HealthTestCase> cases =
+      testing::LoadArgoHealthCases(std::string(k.group) + "/" + k.kind);
+  ASSERT_FALSE(cases.empty()) << k.group << "/" << k.kind;
   HealthFn check = BuiltinHealth().Find(k.group, k.kind);
   ASSERT_NE(check, nullptr) << k.group << "/" << k.kind << " is not registered";
 
   size_t status_matches = 0, message_matches = 0;
-  for (const CorpusCase& c : cases) {
-    auto objects = LoadManifestFile(dir + "/" + c.input_path);
-    ASSERT_TRUE(objects.ok()) << objects.status().ToString();
-    ASSERT_EQ(objects->size(), 1u) << c.input_path;
-    const Object& obj = (*objects)[0];
-
+  for (const testing::HealthTestCase& c : cases) {
+    const Object& obj = c.object;
     std::optional<HealthStatus> got = check(obj, HealthContext{});
     ASSERT_TRUE(got.has_value()) << c.input_path;
     EXPECT_EQ(HealthCodeName(got->code), HealthCodeName(c.expected.code)) << c.input_path;
@@ -81,7 +48,7 @@ TEST_P(StreamingCorpusTest, MatchesEveryArgoCdCase) {
       ++message_matches;
     } else {
       std::cout << "  message mismatch " << k.kind << " " << c.input_path << ": got "
-                << Describe(*got) << ", want " << Describe(c.expected) << "\n";
+                << DescribeHealth(got) << ", want " << DescribeHealth(c.expected) << "\n";
     }
 
     std::optional<HealthStatus> assessed = AssessBuiltin(obj, HealthContext{});
@@ -89,7 +56,7 @@ TEST_P(StreamingCorpusTest, MatchesEveryArgoCdCase) {
     bool deleting = Find(obj.json(), "metadata.deletionTimestamp") != nullptr;
     HealthStatus want_assessed =
         deleting ? HealthStatus{HealthCode::kProgressing, "Pending deletion"} : *got;
-    EXPECT_EQ(Describe(*assessed), Describe(want_assessed)) << c.input_path;
+    EXPECT_EQ(DescribeHealth(assessed), DescribeHealth(want_assessed)) << c.input_path;
   }
   std::cout << "  " << k.group << "/" << k.kind << ": status " << status_matches << "/"
             << cases.size() << ", message " << message_matches << "/" << cases.size() << "\n";
@@ -122,10 +89,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The health AssessBuiltin gives the single object in `yaml`.
 std::string Assess(std::string_view yaml) {
-  Object obj = testing::ParseOne(yaml);
-  std::optional<HealthStatus> s = AssessBuiltin(obj, HealthContext{});
-  if (!s) return "(no built-in check)";
-  return Describe(*s);
+  return DescribeHealth(AssessBuiltin(testing::ParseOne(yaml), HealthContext{}));
 }
 
 TEST(StreamingHealthEdgeTest, StrimziWithoutUsableStatusIsWaiting) {
@@ -191,6 +155,10 @@ TEST(StreamingHealthEdgeTest, NumaflowComparesGenerationsLikeLua) {
   EXPECT_EQ(
       Assess(std::string(head) + "metadata: {name: v, generation: 2}\nstatus: {phase: Running}\n"),
       "Progressing \"Waiting for Vertex status\"");
+  // Lua's `==` equates equal booleans too.
+  EXPECT_EQ(Assess(std::string(head) + "metadata: {name: v, generation: true}\n"
+                                       "status: {observedGeneration: true, phase: Running}\n"),
+            "Healthy \"Vertex is healthy\"");
 }
 
 TEST(StreamingHealthEdgeTest, NumaflowFailedPhaseAndProgressiveLabel) {

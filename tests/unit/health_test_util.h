@@ -18,7 +18,9 @@
 namespace mlgitops::testing {
 
 struct HealthCase {
-  std::string name;  // the test's name: letters, digits and underscores
+  // Names the case: a parameterised test's name (letters, digits and underscores), or in a
+  // list checked by ExpectVerdicts, a phrase that says what the case is about.
+  std::string name;
   std::string yaml;  // the assessed object
   HealthCode code;
   std::string message;
@@ -31,6 +33,12 @@ inline std::ostream& operator<<(std::ostream& os, const HealthCase& c) { return 
 
 inline std::string CaseName(const ::testing::TestParamInfo<HealthCase>& info) {
   return info.param.name;
+}
+
+/// "Healthy \"message\"", or "no health" for nullopt: how failures show a verdict.
+inline std::string DescribeHealth(const std::optional<HealthStatus>& s) {
+  if (!s) return "no health";
+  return std::string(HealthCodeName(s->code)) + " \"" + s->message + "\"";
 }
 
 /// Parses the case's objects, runs AssessBuiltin and compares code and message.
@@ -46,6 +54,14 @@ inline void ExpectVerdict(const HealthCase& c) {
   ASSERT_TRUE(got.has_value()) << "no built-in check for " << obj.group() << "/" << obj.kind();
   EXPECT_EQ(HealthCodeName(got->code), HealthCodeName(c.code)) << got->message;
   EXPECT_EQ(got->message, c.message);
+}
+
+/// ExpectVerdict for each case of a list, naming the case in any failure.
+inline void ExpectVerdicts(const std::vector<HealthCase>& cases) {
+  for (const HealthCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ExpectVerdict(c);
+  }
 }
 
 }  // namespace mlgitops::testing

@@ -7,42 +7,19 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <lua.hpp>
 #include <string>
 #include <vector>
 
-#include "object/yaml_loader.h"
+#include "argocd_corpus.h"
+#include "health_test_util.h"
 #include "test_util.h"
 
 namespace mlgitops {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string FixtureDir() { return testing::SourceDir() + "/tests/fixtures/lua"; }
-
-// sigs.k8s.io/yaml matches field names case-insensitively (CloneSet spells `inputpath`).
-const JsonValue* MemberIgnoringCase(const JsonValue& object, std::string_view name) {
-  if (!object.IsObject()) return nullptr;
-  for (const auto& member : object.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return &member.value;
-    }
-  }
-  return nullptr;
-}
-
-std::string StringMember(const JsonValue& object, std::string_view name) {
-  const JsonValue* value = MemberIgnoringCase(object, name);
-  return value && value->IsString() ? value->GetString() : "";
-}
 
 struct TreeRun {
   int cases = 0;
@@ -50,39 +27,31 @@ struct TreeRun {
   std::vector<std::string> failures;  // one line per differing case or unreadable file
 };
 
-void RunTestFile(const LuaScript& script, const fs::path& folder, TreeRun* run) {
-  std::string test_file = (folder / "health_test.yaml").string();
-  auto docs = ParseYamlStream(testing::ReadFile(test_file), test_file);
-  if (!docs.ok() || docs->empty()) {
-    run->failures.push_back(test_file + ": unreadable");
+void RunTestFile(const LuaScript& script, const testing::HealthTestFolder& folder, TreeRun* run) {
+  auto cases = testing::ReadHealthTestFile(folder.path);
+  if (!cases.ok()) {
+    run->failures.push_back(cases.status().ToString());
     return;
   }
-  const JsonValue* tests = MemberIgnoringCase((*docs)[0].json(), "tests");
-  if (!tests || !tests->IsArray()) return;
-  for (const JsonValue& test : tests->GetArray()) {
+  for (const testing::HealthTestCase& test : *cases) {
     ++run->cases;
-    std::string input = (folder / StringMember(test, "inputPath")).string();
-    const JsonValue* expected = MemberIgnoringCase(test, "healthStatus");
-    auto objects = ParseYamlStream(testing::ReadFile(input), input);
-    if (!expected || !objects.ok() || objects->empty()) {
-      run->failures.push_back(input + ": unreadable input or expectation");
+    std::string input = folder.path + "/" + test.input_path;
+    if (!test.error.empty()) {
+      run->failures.push_back(input + ": " + test.error);
       continue;
     }
-    HealthStatus actual = RunHealthScript(script, (*objects)[0].json());
-    std::string want_status = StringMember(*expected, "status");
-    std::string want_message = StringMember(*expected, "message");
-    if (HealthCodeName(actual.code) == want_status && actual.message == want_message) {
+    HealthStatus actual = RunHealthScript(script, test.object.json());
+    if (actual == test.expected) {
       ++run->matched;
     } else {
-      run->failures.push_back(input + "\n    want " + want_status + " \"" + want_message +
-                              "\"\n    got  " + std::string(HealthCodeName(actual.code)) + " \"" +
-                              actual.message + "\"");
+      run->failures.push_back(input + "\n    want " + testing::DescribeHealth(test.expected) +
+                              "\n    got  " + testing::DescribeHealth(actual));
     }
   }
 }
 
-// Every <group>/<Kind>/ folder with both health.lua and health_test.yaml, as Argo CD's
-// util/lua health test walks resource_customizations.
+// Every <group>/<Kind>/ folder with a health_test.yaml must have its own health.lua, as in
+// Argo CD's util/lua health test over resource_customizations.
 TreeRun RunTree(const std::string& dir) {
   TreeRun run;
   auto scripts = LuaHealthScripts::Load(dir);
@@ -90,19 +59,13 @@ TreeRun RunTree(const std::string& dir) {
     run.failures.push_back(scripts.status().ToString());
     return run;
   }
-  for (const auto& group : fs::directory_iterator(dir)) {
-    if (!group.is_directory()) continue;
-    for (const auto& kind : fs::directory_iterator(group.path())) {
-      if (!fs::exists(kind.path() / "health_test.yaml")) continue;
-      std::string group_name = group.path().filename().string();
-      std::string kind_name = kind.path().filename().string();
-      const LuaScript* script = scripts->Find(group_name, kind_name);
-      if (!script || script->path != group_name + "/" + kind_name + "/health.lua") {
-        run.failures.push_back(kind.path().string() + ": its own health.lua was not found");
-        continue;
-      }
-      RunTestFile(*script, kind.path(), &run);
+  for (const testing::HealthTestFolder& folder : testing::ListHealthTestFolders(dir)) {
+    const LuaScript* script = scripts->Find(folder.group, folder.kind);
+    if (!script || script->path != folder.name + "/health.lua") {
+      run.failures.push_back(folder.path + ": its own health.lua was not found");
+      continue;
     }
+    RunTestFile(*script, folder, &run);
   }
   return run;
 }
