@@ -128,9 +128,8 @@ HealthStatus WithModelStatus(HealthStatus argo, const JsonValue& v) {
     const JsonValue* failure = Find(*model, "lastFailureInfo");
     bool argo_degraded = argo.code == HealthCode::kDegraded;
     if (!failure && argo_degraded) return argo;  // nothing to add to Argo CD's own account
-    std::string message = FailedLoadMessage(failure);
-    if (argo_degraded && !argo.message.empty()) message += " | " + argo.message;
-    return Degraded(message);
+    // KServe's own failure report says what to fix; Argo CD's condition dump adds nothing.
+    return Degraded(FailedLoadMessage(failure));
   }
   if (argo.code != HealthCode::kHealthy) return argo;
   for (const char* which : {"active", "target"}) {

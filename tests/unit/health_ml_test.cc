@@ -291,9 +291,7 @@ INSTANTIATE_TEST_SUITE_P(
                         "{activeModelState: '', targetModelState: FailedToLoad}, "
                         "lastFailureInfo: {reason: ModelLoadFailed, message: 'no such file: "
                         "model.pt'}}}"),
-                   H::kDegraded,
-                   "model failed to load (ModelLoadFailed): no such file: model.pt | 0: "
-                   "transitionStatus | BlockedByFailedLoad"},
+                   H::kDegraded, "model failed to load (ModelLoadFailed): no such file: model.pt"},
         HealthCase{"ActiveModelFailedToLoadWithUpToDateTransition",
                    Isvc(std::string("{conditions: ") + kIsvcReady +
                         ", modelStatus: {transitionStatus: UpToDate, states: {activeModelState: "
@@ -303,9 +301,7 @@ INSTANTIATE_TEST_SUITE_P(
                    Isvc("{conditions: [], modelStatus: {transitionStatus: InvalidSpec, "
                         "lastFailureInfo: {reason: NoSupportingRuntime, message: no runtime for "
                         "onnx}}}"),
-                   H::kDegraded,
-                   "model failed to load (NoSupportingRuntime): no runtime for onnx | 0: "
-                   "transitionStatus | InvalidSpec"},
+                   H::kDegraded, "model failed to load (NoSupportingRuntime): no runtime for onnx"},
         HealthCase{"TargetModelLoadingIsProgressing",
                    Isvc(std::string("{conditions: ") + kIsvcReady +
                         ", modelStatus: {transitionStatus: UpToDate, states: {activeModelState: "
