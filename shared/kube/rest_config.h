@@ -29,6 +29,9 @@ class CredentialProvider {
   virtual Result<Credentials> Get(int64_t now_unix) = 0;
   /// Drops the cache after a 401 so the next Get() runs the plugin / rereads the file.
   virtual void Invalidate() = 0;
+  /// Invalidate(), but only while `rejected` is still what Get() returns: when parallel requests
+  /// all get a 401 with the same token, the plugin reruns once, not once per request.
+  virtual void InvalidateIfCurrent(const Credentials& rejected) { Invalidate(); }
 };
 
 struct ExecConfig {
@@ -45,23 +48,28 @@ struct RestConfig {
   std::string context_name;
   std::string cluster_name;
   std::string user_name;
-  std::string server;        // https://host:port[/prefix], no trailing slash
-  std::string namespace_;    // the context's namespace, "default" when none (or -n)
+  std::string server;      // https://host:port[/prefix], no trailing slash
+  std::string namespace_;  // the context's namespace, "default" when none (or -n)
   // TLS
-  std::string ca_pem;        // from certificate-authority(-data); "" = system roots
+  std::string ca_pem;  // from certificate-authority(-data); "" = system roots
   bool insecure_skip_tls_verify = false;
   std::string tls_server_name;
-  std::string proxy_url;     // http:// or https:// proxy, "" = none
+  std::string proxy_url;  // http:// or https:// proxy, "" = none
   // Static credentials (file-based ones are read when the config is loaded).
   std::string client_cert_pem;
   std::string client_key_pem;
   std::string token;
-  std::string token_file;    // reread on 401 (bound service-account tokens rotate)
-  std::string username;      // basic auth (deprecated, still honoured)
+  std::string token_file;  // reread on 401 (bound service-account tokens rotate)
+  std::string username;    // basic auth (deprecated, still honoured)
   std::string password;
   std::optional<ExecConfig> exec;
   /// Set when credentials can change at run time (exec plugin, token file); shared by copies.
+  /// Call Get() per request; a token or certificate it returns replaces the static one.
   std::shared_ptr<CredentialProvider> credentials;
+  /// Where the config came from ("/home/u/.kube/config", "in-cluster"), for messages.
+  std::string origin;
+  /// Things worth telling the user that did not stop loading (both CA forms set, CA missing).
+  std::vector<std::string> warnings;
 };
 
 }  // namespace mlgitops
