@@ -329,10 +329,17 @@ Status ExecCredentialProvider::PluginFailure(const ProcessResult& result) const 
 
 // ---- Token files ----
 
-Result<std::string> ReadTokenFile(const std::string& path, const std::string& display) {
-  Result<std::string> data = ReadFileLimited(path, kMaxTokenFileBytes, display);
+Result<std::string> ReadTrimmedFile(const std::string& path, size_t max_bytes,
+                                    const std::string& display) {
+  Result<std::string> data = ReadFileLimited(path, max_bytes, display);
   if (!data.ok()) return data.status();
-  std::string token(TrimSpace(*data));
+  return std::string(TrimSpace(*data));
+}
+
+Result<std::string> ReadTokenFile(const std::string& path, const std::string& display) {
+  Result<std::string> read = ReadTrimmedFile(path, kMaxTokenFileBytes, display);
+  if (!read.ok()) return read.status();
+  std::string token = std::move(*read);
   if (token.empty()) return Status::InvalidArgument(display + ": token file is empty");
   SecretRegistry::Global().Add(token);
   return token;

@@ -85,6 +85,10 @@ class ExecCredentialProvider : public CredentialProvider {
   int runs_ = 0;
 };
 
+/// A small text file without its leading and trailing whitespace (token and namespace files).
+Result<std::string> ReadTrimmedFile(const std::string& path, size_t max_bytes,
+                                    const std::string& display);
+
 /// A bearer token file: trimmed, must not be empty. Errors name `display`, never the content.
 Result<std::string> ReadTokenFile(const std::string& path, const std::string& display);
 

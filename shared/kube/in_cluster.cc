@@ -15,11 +15,6 @@ namespace {
 
 constexpr size_t kMaxCaBytes = size_t{4} << 20;
 
-std::string EnvOrEmpty(const GetEnvFn& getenv, const char* name) {
-  const char* value = getenv ? getenv(name) : nullptr;
-  return value ? value : "";
-}
-
 bool IsPort(const std::string& text) {
   if (text.empty() || text.size() > 5) return false;
   if (!std::all_of(text.begin(), text.end(),
@@ -30,35 +25,27 @@ bool IsPort(const std::string& text) {
   return port > 0 && port < 65536;
 }
 
-std::string Trimmed(std::string text) {
-  auto not_space = [](char c) { return !std::isspace(static_cast<unsigned char>(c)); };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  return text;
-}
-
 std::string PodNamespace(const GetEnvFn& getenv, const std::string& dir) {
-  std::string from_env = EnvOrEmpty(getenv, "POD_NAMESPACE");
+  std::string from_env = EnvValue(getenv, "POD_NAMESPACE");
   if (!from_env.empty()) return from_env;
-  Result<std::string> file = ReadFileLimited(dir + "/namespace", 4096, dir + "/namespace");
-  std::string from_file = file.ok() ? Trimmed(*file) : "";
-  return from_file.empty() ? "default" : from_file;
+  Result<std::string> from_file = ReadTrimmedFile(dir + "/namespace", 4096, dir + "/namespace");
+  return from_file.ok() && !from_file->empty() ? *from_file : "default";
 }
 
 }  // namespace
 
 bool InClusterPossible(const GetEnvFn& getenv, const std::string& service_account_dir) {
   struct stat st;
-  return !EnvOrEmpty(getenv, "KUBERNETES_SERVICE_HOST").empty() &&
-         !EnvOrEmpty(getenv, "KUBERNETES_SERVICE_PORT").empty() &&
+  return !EnvValue(getenv, "KUBERNETES_SERVICE_HOST").empty() &&
+         !EnvValue(getenv, "KUBERNETES_SERVICE_PORT").empty() &&
          ::stat((service_account_dir + "/token").c_str(), &st) == 0;
 }
 
 Result<RestConfig> LoadInClusterConfig(const GetEnvFn& getenv,
                                        const std::string& service_account_dir,
                                        const std::string& namespace_override) {
-  std::string host = EnvOrEmpty(getenv, "KUBERNETES_SERVICE_HOST");
-  std::string port = EnvOrEmpty(getenv, "KUBERNETES_SERVICE_PORT");
+  std::string host = EnvValue(getenv, "KUBERNETES_SERVICE_HOST");
+  std::string port = EnvValue(getenv, "KUBERNETES_SERVICE_PORT");
   if (host.empty() || port.empty()) {
     return Status::FailedPrecondition(
         "not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both "

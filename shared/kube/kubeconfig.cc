@@ -60,11 +60,6 @@ struct MergedKubeconfig {
   }
 };
 
-std::string EnvOrEmpty(const GetEnvFn& getenv, const char* name) {
-  const char* value = getenv ? getenv(name) : nullptr;
-  return value ? value : "";
-}
-
 std::string DisplayPath(const std::string& path, const std::string& home) {
   if (!home.empty() && home != "/" && path.size() > home.size() &&
       path.compare(0, home.size(), home) == 0 && path[home.size()] == '/') {
@@ -101,8 +96,9 @@ Status MergeList(const SourceFile& file, const char* list, const char* inner,
                  std::map<std::string, Entry>* merged) {
   const JsonValue* items = Find(file.doc->json(), list);
   if (items == nullptr || items->IsNull()) return Status::OK();
-  if (!items->IsArray())
+  if (!items->IsArray()) {
     return Status::InvalidArgument(file.display + ": " + list + " is not a list");
+  }
   std::set<std::string> seen;
   for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
     const JsonValue& item = (*items)[i];
@@ -131,9 +127,8 @@ Status MergeFile(std::unique_ptr<SourceFile> file, MergedKubeconfig* merged) {
   if (docs->size() > 1) {
     return Status::InvalidArgument(file->display + ": holds more than one YAML document");
   }
-  if (docs->empty()) {
-    merged->files.push_back(
-        std::move(file));  // an empty kubeconfig is valid and contributes nothing
+  if (docs->empty()) {  // an empty kubeconfig is valid and contributes nothing
+    merged->files.push_back(std::move(file));
     return Status::OK();
   }
   if (!(*docs)[0].json().IsObject()) {
@@ -159,7 +154,7 @@ Status MergeFile(std::unique_ptr<SourceFile> file, MergedKubeconfig* merged) {
 }
 
 Result<MergedKubeconfig> LoadMerged(const KubeconfigOptions& options, const GetEnvFn& getenv) {
-  const std::string home = EnvOrEmpty(getenv, "HOME");
+  const std::string home = EnvValue(getenv, "HOME");
   MergedKubeconfig merged;
   for (const std::string& path : KubeconfigSearchPaths(options, getenv)) {
     const bool explicit_file = !options.kubeconfig_flag.empty();
@@ -315,9 +310,9 @@ void RememberUrlPassword(const std::string& url) {
   size_t start = url.find("://");
   if (start == std::string::npos) return;
   start += 3;
-  size_t at = url.find('@', start);
-  size_t slash = url.find('/', start);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return;
+  size_t authority_end = std::min(url.find_first_of("/?#", start), url.size());
+  size_t at = url.rfind('@', authority_end - 1);
+  if (at == std::string::npos || at < start) return;
   size_t colon = url.find(':', start);
   SecretRegistry::Global().Add(colon < at ? url.substr(colon + 1, at - colon - 1)
                                           : url.substr(start, at - start));
@@ -612,7 +607,7 @@ std::vector<std::string> KubeconfigSearchPaths(const KubeconfigOptions& options,
                                                const GetEnvFn& getenv) {
   if (!options.kubeconfig_flag.empty()) return {options.kubeconfig_flag};
   std::vector<std::string> paths;
-  std::string list = EnvOrEmpty(getenv, "KUBECONFIG");
+  std::string list = EnvValue(getenv, "KUBECONFIG");
   if (!list.empty()) {
     size_t start = 0;
     while (start <= list.size()) {
@@ -625,7 +620,7 @@ std::vector<std::string> KubeconfigSearchPaths(const KubeconfigOptions& options,
     }
     return paths;
   }
-  std::string home = EnvOrEmpty(getenv, "HOME");
+  std::string home = EnvValue(getenv, "HOME");
   if (!home.empty()) paths.push_back(home + "/.kube/config");
   return paths;
 }
@@ -642,7 +637,7 @@ Result<RestConfig> LoadRestConfig(const KubeconfigOptions& options, const Kubeco
     std::vector<std::string> looked = KubeconfigSearchPaths(options, env.getenv);
     std::string where;
     for (const std::string& path : looked) {
-      where += (where.empty() ? "" : ", ") + DisplayPath(path, EnvOrEmpty(env.getenv, "HOME"));
+      where += (where.empty() ? "" : ", ") + DisplayPath(path, EnvValue(env.getenv, "HOME"));
     }
     return Status::NotFound("no kubeconfig found (looked at " +
                             (where.empty() ? std::string("nothing: HOME is not set") : where) +

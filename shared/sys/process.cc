@@ -281,6 +281,11 @@ GetEnvFn ProcessGetEnv() {
   return [](const char* name) -> const char* { return std::getenv(name); };
 }
 
+std::string EnvValue(const GetEnvFn& getenv, const char* name) {
+  const char* value = getenv ? getenv(name) : nullptr;
+  return value ? value : "";
+}
+
 Result<ProcessResult> SystemProcessRunner::Run(const ProcessRequest& request) {
   if (request.argv.empty() || request.argv[0].empty()) {
     return Status::InvalidArgument("no program to run");

@@ -21,6 +21,8 @@ namespace mlgitops {
 using GetEnvFn = std::function<const char*(const char*)>;
 /// The real process environment.
 GetEnvFn ProcessGetEnv();
+/// The variable's value through `getenv` (which may be empty), "" when unset.
+std::string EnvValue(const GetEnvFn& getenv, const char* name);
 
 struct ProcessRequest {
   /// argv[0] is the program: a path when it contains a slash, else looked up in PATH.
