@@ -29,6 +29,9 @@ class CredentialProvider {
   virtual Result<Credentials> Get(int64_t now_unix) = 0;
   /// Drops the cache after a 401 so the next Get() runs the plugin / rereads the file.
   virtual void Invalidate() = 0;
+  /// Invalidate(), but only while `rejected` is still what Get() returns: when parallel requests
+  /// all get a 401 with the same token, the plugin reruns once, not once per request.
+  virtual void InvalidateIfCurrent(const Credentials& rejected) { Invalidate(); }
 };
 
 struct ExecConfig {
@@ -61,7 +64,12 @@ struct RestConfig {
   std::string password;
   std::optional<ExecConfig> exec;
   /// Set when credentials can change at run time (exec plugin, token file); shared by copies.
+  /// Call Get() per request; a token or certificate it returns replaces the static one.
   std::shared_ptr<CredentialProvider> credentials;
+  /// Where the config came from ("/home/u/.kube/config", "in-cluster"), for messages.
+  std::string origin;
+  /// Things worth telling the user that did not stop loading (both CA forms set, CA missing).
+  std::vector<std::string> warnings;
 };
 
 }  // namespace mlgitops
