@@ -45,19 +45,19 @@ struct RestConfig {
   std::string context_name;
   std::string cluster_name;
   std::string user_name;
-  std::string server;        // https://host:port[/prefix], no trailing slash
-  std::string namespace_;    // the context's namespace, "default" when none (or -n)
+  std::string server;      // https://host:port[/prefix], no trailing slash
+  std::string namespace_;  // the context's namespace, "default" when none (or -n)
   // TLS
-  std::string ca_pem;        // from certificate-authority(-data); "" = system roots
+  std::string ca_pem;  // from certificate-authority(-data); "" = system roots
   bool insecure_skip_tls_verify = false;
   std::string tls_server_name;
-  std::string proxy_url;     // http:// or https:// proxy, "" = none
+  std::string proxy_url;  // http:// or https:// proxy, "" = none
   // Static credentials (file-based ones are read when the config is loaded).
   std::string client_cert_pem;
   std::string client_key_pem;
   std::string token;
-  std::string token_file;    // reread on 401 (bound service-account tokens rotate)
-  std::string username;      // basic auth (deprecated, still honoured)
+  std::string token_file;  // reread on 401 (bound service-account tokens rotate)
+  std::string username;    // basic auth (deprecated, still honoured)
   std::string password;
   std::optional<ExecConfig> exec;
   /// Set when credentials can change at run time (exec plugin, token file); shared by copies.
