@@ -38,10 +38,6 @@ bool DepthWithin(const JsonValue& root, int max_depth) {
   return true;
 }
 
-JsonValue Str(std::string_view s, JsonAllocator& a) {
-  return JsonValue(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
-}
-
 /// A deep copy of `value` (already depth-checked) as an Object, with apiVersion and kind filled
 /// in when missing (list items and watch events often lack them).
 Object CopyToObject(const JsonValue& value, const std::string& api_version, const std::string& kind,
@@ -50,9 +46,10 @@ Object CopyToObject(const JsonValue& value, const std::string& api_version, cons
   JsonValue copy(value, *alloc);
   if (copy.IsObject()) {
     if (!copy.HasMember("apiVersion") && !api_version.empty()) {
-      copy.AddMember("apiVersion", Str(api_version, *alloc), *alloc);
+      copy.AddMember("apiVersion", JsonString(api_version, *alloc), *alloc);
     }
-    if (!copy.HasMember("kind") && !kind.empty()) copy.AddMember("kind", Str(kind, *alloc), *alloc);
+    if (!copy.HasMember("kind") && !kind.empty())
+      copy.AddMember("kind", JsonString(kind, *alloc), *alloc);
   }
   return Object(std::move(alloc), std::move(copy), origin);
 }
@@ -153,10 +150,11 @@ std::string DeleteBody(const DeleteOptions& options) {
   if (!options.precondition_uid.empty() || !options.precondition_resource_version.empty()) {
     JsonValue preconditions(rapidjson::kObjectType);
     if (!options.precondition_uid.empty()) {
-      preconditions.AddMember("uid", Str(options.precondition_uid, a), a);
+      preconditions.AddMember("uid", JsonString(options.precondition_uid, a), a);
     }
     if (!options.precondition_resource_version.empty()) {
-      preconditions.AddMember("resourceVersion", Str(options.precondition_resource_version, a), a);
+      preconditions.AddMember("resourceVersion",
+                              JsonString(options.precondition_resource_version, a), a);
     }
     doc.AddMember("preconditions", preconditions, a);
   }
@@ -287,6 +285,10 @@ Result<Object> ParseJsonObject(std::string_view json, const std::string& origin)
   Status status = ParseDocument(json, origin, &doc);
   if (!status.ok()) return status;
   return CopyToObject(doc, "", "", origin);
+}
+
+JsonValue JsonString(std::string_view text, JsonAllocator& allocator) {
+  return JsonValue(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
 }
 
 std::string EscapeUrlComponent(std::string_view text) {

@@ -222,6 +222,8 @@ class HttpKubeClient : public KubeClient {
 
 /// Parses a JSON object answer into an Object (iteratively, refusing nesting deeper than 200).
 Result<Object> ParseJsonObject(std::string_view json, const std::string& origin);
+/// A JSON string value allocated in `allocator`.
+JsonValue JsonString(std::string_view text, JsonAllocator& allocator);
 /// Percent-escapes a query value or path segment.
 std::string EscapeUrlComponent(std::string_view text);
 

@@ -19,13 +19,6 @@ constexpr char kAggregatedAccept[] =
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
     "application/json";
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::vector<std::string> Strings(const JsonValue& object, const char* member) {
   std::vector<std::string> out;
   const JsonValue* list = Find(object, member);
@@ -107,15 +100,18 @@ bool ResourceInfo::HasSubresource(std::string_view name) const {
 }
 
 bool ResourceInfo::Matches(std::string_view name) const {
-  std::string wanted = Lower(name);
+  std::string wanted = AsciiLower(name);
   if (size_t dot = wanted.find('.'); dot != std::string::npos) {
     if (wanted.substr(dot + 1) != group) return false;
     wanted.resize(dot);
   }
   if (wanted.empty()) return false;
-  if (Lower(resource) == wanted || Lower(singular) == wanted || Lower(kind) == wanted) return true;
+  if (AsciiLower(resource) == wanted || AsciiLower(singular) == wanted ||
+      AsciiLower(kind) == wanted) {
+    return true;
+  }
   return std::any_of(short_names.begin(), short_names.end(),
-                     [&](const std::string& s) { return Lower(s) == wanted; });
+                     [&](const std::string& s) { return AsciiLower(s) == wanted; });
 }
 
 Discovery::Discovery(const RetryingSender* sender, const Clock* clock, DiscoveryOptions options)

@@ -84,11 +84,7 @@ void RedactPrivateKeys(std::string& text) {
 }
 
 std::string Trimmed(std::string_view text, size_t max_bytes) {
-  size_t first = 0;
-  while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
-  size_t last = text.size();
-  while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1]))) --last;
-  std::string out(text.substr(first, last - first));
+  std::string out = TrimSpace(text);
   if (out.size() > max_bytes) out = out.substr(0, max_bytes) + "...";
   return out;
 }
@@ -295,12 +291,7 @@ std::string RequestSubject::Describe() const {
 }
 
 std::string RequestSubject::QualifiedResource() const {
-  std::string plural = resource;
-  if (plural.empty()) {
-    plural = kind;
-    std::transform(plural.begin(), plural.end(), plural.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  }
+  std::string plural = resource.empty() ? AsciiLower(kind) : resource;
   return group.empty() ? plural : plural + "." + group;
 }
 
@@ -344,5 +335,26 @@ bool IsConflict(const Status& status) {
 bool IsForbidden(const Status& status) { return HasReason(status, kForbidden); }
 
 bool IsExpired(const Status& status) { return HasReason(status, kExpired); }
+
+std::string TrimSpace(std::string_view text) {
+  size_t first = 0;
+  while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
+  size_t last = text.size();
+  while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1]))) --last;
+  return std::string(text.substr(first, last - first));
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string SecondsText(std::chrono::milliseconds duration) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(duration.count()) / 1000.0);
+  return buf;
+}
 
 }  // namespace mlgitops

@@ -2,6 +2,7 @@
 // Every message passes through a Redactor, so tokens, passwords and key data never reach one.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,5 +73,14 @@ bool IsConflict(const Status& status);
 bool IsForbidden(const Status& status);
 /// True for HTTP 410 Gone: a resourceVersion or continue token too old to use.
 bool IsExpired(const Status& status);
+
+// ---- Text helpers shared by the kube client's files. ----
+
+/// `text` without leading and trailing white space.
+std::string TrimSpace(std::string_view text);
+/// ASCII lower case (Kubernetes names and kinds are ASCII).
+std::string AsciiLower(std::string_view text);
+/// "1.5s": a duration for messages.
+std::string SecondsText(std::chrono::milliseconds duration);
 
 }  // namespace mlgitops

@@ -84,23 +84,13 @@ std::vector<std::string> SplitTopLevel(std::string_view text, char separator) {
   return parts;
 }
 
-std::string Trim(std::string_view text) {
-  size_t first = 0;
-  while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
-  size_t last = text.size();
-  while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1]))) --last;
-  return std::string(text.substr(first, last - first));
-}
-
 ResourceInfo FromBuiltIn(const BuiltIn& b) {
   ResourceInfo info;
   info.group = b.group;
   info.version = b.version;
   info.kind = b.kind;
   info.resource = b.plural;
-  info.singular = b.kind;
-  std::transform(info.singular.begin(), info.singular.end(), info.singular.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  info.singular = AsciiLower(b.kind);
   info.namespaced = b.namespaced;
   info.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
   if (b.has_status) info.subresources.push_back("status");
@@ -145,24 +135,24 @@ Result<Requirement> ParseRequirement(const std::string& term) {
   Requirement r;
   if (term[0] == '!') {
     r.op = Requirement::Op::kNotExists;
-    r.key = Trim(term.substr(1));
+    r.key = TrimSpace(term.substr(1));
     return r;
   }
   if (size_t open = term.find('('); open != std::string::npos) {
     size_t close = term.rfind(')');
-    std::string head = Trim(term.substr(0, open));
+    std::string head = TrimSpace(term.substr(0, open));
     size_t space = head.find_last_of(" \t");
     if (close == std::string::npos || space == std::string::npos) {
       return Status::InvalidArgument("unable to parse requirement \"" + term + "\"");
     }
     std::string op = head.substr(space + 1);
-    r.key = Trim(head.substr(0, space));
+    r.key = TrimSpace(head.substr(0, space));
     if (op != "in" && op != "notin") {
       return Status::InvalidArgument("unknown set operator \"" + op + "\"");
     }
     r.op = op == "in" ? Requirement::Op::kIn : Requirement::Op::kNotIn;
     for (const std::string& v : SplitTopLevel(term.substr(open + 1, close - open - 1), ',')) {
-      r.values.push_back(Trim(v));
+      r.values.push_back(TrimSpace(v));
     }
     return r;
   }
@@ -170,9 +160,9 @@ Result<Requirement> ParseRequirement(const std::string& term) {
        {std::pair{"!=", Requirement::Op::kNotEquals}, std::pair{"==", Requirement::Op::kEquals},
         std::pair{"=", Requirement::Op::kEquals}}) {
     if (size_t at = term.find(token); at != std::string::npos) {
-      r.key = Trim(term.substr(0, at));
+      r.key = TrimSpace(term.substr(0, at));
       r.op = op;
-      r.values.push_back(Trim(term.substr(at + std::string_view(token).size())));
+      r.values.push_back(TrimSpace(term.substr(at + std::string_view(token).size())));
       return r;
     }
   }
@@ -182,9 +172,9 @@ Result<Requirement> ParseRequirement(const std::string& term) {
 
 Result<std::vector<Requirement>> ParseLabelSelector(std::string_view text) {
   std::vector<Requirement> out;
-  if (Trim(text).empty()) return out;
+  if (TrimSpace(text).empty()) return out;
   for (const std::string& raw : SplitTopLevel(text, ',')) {
-    std::string term = Trim(raw);
+    std::string term = TrimSpace(raw);
     if (term.empty()) return Status::InvalidArgument("empty requirement in label selector");
     auto r = ParseRequirement(term);
     if (!r.ok()) return r.status();
@@ -195,24 +185,20 @@ Result<std::vector<Requirement>> ParseLabelSelector(std::string_view text) {
 
 /// Field selectors: "path=value", "path==value", "path!=value", comma-separated.
 bool FieldsMatch(std::string_view selector, const Object& object) {
-  if (Trim(selector).empty()) return true;
+  if (TrimSpace(selector).empty()) return true;
   for (const std::string& raw : SplitTopLevel(selector, ',')) {
-    std::string term = Trim(raw);
+    std::string term = TrimSpace(raw);
     bool negate = term.find("!=") != std::string::npos;
     size_t at = term.find(negate ? "!=" : "=");
     if (at == std::string::npos) return false;
     size_t value_at = at + (negate || term.compare(at, 2, "==") == 0 ? 2 : 1);
-    bool equal = GetString(object.json(), Trim(term.substr(0, at))) == term.substr(value_at);
+    bool equal = GetString(object.json(), TrimSpace(term.substr(0, at))) == term.substr(value_at);
     if (equal == negate) return false;
   }
   return true;
 }
 
 // ---- JSON edits. ----
-
-JsonValue Str(std::string_view s, JsonAllocator& a) {
-  return JsonValue(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
-}
 
 /// RFC 7386 when `null_deletes`; otherwise maps merge and everything else is replaced.
 void MergeInto(JsonValue& target, const JsonValue& patch, JsonAllocator& a, bool null_deletes) {
@@ -258,7 +244,7 @@ void SetMeta(Object& object, const char* key, JsonValue value) {
 }
 
 void SetMetaString(Object& object, const char* key, std::string_view value) {
-  SetMeta(object, key, Str(value, object.allocator()));
+  SetMeta(object, key, JsonString(value, object.allocator()));
 }
 
 void RemoveMember(JsonValue& parent, const char* key) {

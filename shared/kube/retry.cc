@@ -57,12 +57,6 @@ bool FailureIsRetryable(const HttpOutcome& outcome, Repeatable repeatable) {
   }
 }
 
-std::string SecondsText(milliseconds ms) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(ms.count()) / 1000.0);
-  return buf;
-}
-
 }  // namespace
 
 RetryClock& SystemRetryClock() {

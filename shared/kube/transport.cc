@@ -229,8 +229,7 @@ Result<Url> ParseUrl(std::string_view text, const std::string& what) {
     return Status::InvalidArgument(what + " is not a URL (expected scheme://host[:port])");
   }
   url.scheme = std::string(text.substr(0, scheme_end));
-  std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  url.scheme = AsciiLower(url.scheme);
   std::string_view rest = text.substr(scheme_end + 3);
   size_t path_start = rest.find('/');
   std::string_view authority = rest.substr(0, path_start);
@@ -303,13 +302,6 @@ Result<std::shared_ptr<const ClientIdentity>> ParseIdentity(const std::string& c
   return std::shared_ptr<const ClientIdentity>(std::move(identity));
 }
 
-std::string TrimmedLine(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  size_t first = 0;
-  while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
-  return text.substr(first);
-}
-
 /// A token file that rotates (bound service-account tokens): reread every minute and after a 401.
 class TokenFileProvider : public CredentialProvider {
  public:
@@ -321,7 +313,7 @@ class TokenFileProvider : public CredentialProvider {
     if (token_.empty() || now_unix - read_at_ >= kRereadSeconds) {
       auto text = ReadFileLimited(path_, kMaxTokenBytes, "token file " + path_);
       if (text.ok()) {
-        token_ = TrimmedLine(text.value());
+        token_ = TrimSpace(text.value());
         read_at_ = now_unix;
       } else if (token_.empty()) {
         return text.status();
@@ -379,12 +371,6 @@ HttpOutcome Failure(TransportFailure failure, bool maybe_sent, std::string detai
   outcome.maybe_sent = maybe_sent;
   outcome.detail = std::move(detail);
   return outcome;
-}
-
-std::string Seconds(std::chrono::milliseconds ms) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(ms.count()) / 1000.0);
-  return buf;
 }
 
 }  // namespace
@@ -737,7 +723,7 @@ HttpOutcome HttpsTransport::Impl::Classify(httplib::Error error, PooledClient& c
                    "TLS: the server " + server_ + " refused the connection: " + openssl);
   }
   std::string what = elapsed + std::chrono::milliseconds(50) >= read_timeout
-                         ? "no answer from " + server_ + " within " + Seconds(read_timeout)
+                         ? "no answer from " + server_ + " within " + SecondsText(read_timeout)
                          : "connection to " + server_ + " closed before the answer arrived";
   return Failure(TransportFailure::kLost, true, what);
 }
