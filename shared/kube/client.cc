@@ -78,8 +78,7 @@ std::string Base64Decode(std::string_view text) {
   return out;
 }
 
-/// Adds a Secret's values (data, decoded too, and stringData) to `redactor`: the server may
-/// echo them in a validation error.
+/// Adds a Secret's values (data, decoded too, and stringData) to `redactor`.
 void AddSecretValues(const JsonValue& root, Redactor* redactor) {
   for (const char* field : {"data", "stringData"}) {
     const JsonValue* map = Find(root, field);
@@ -93,7 +92,7 @@ void AddSecretValues(const JsonValue& root, Redactor* redactor) {
   }
 }
 
-bool IsSecret(const GroupVersionKind& gvk) { return gvk.group.empty() && gvk.kind == "Secret"; }
+bool IsSecret(const ResourceInfo& info) { return info.group.empty() && info.kind == "Secret"; }
 
 // ---- URLs. ----
 
@@ -373,11 +372,27 @@ Result<HttpKubeClient::Target> HttpKubeClient::Locate(const GroupVersionKind& gv
   return target;
 }
 
-Result<Object> HttpKubeClient::SendForObject(const Target& target, HttpRequest request,
-                                             Repeatable repeatable, const Redactor* extra_secrets) {
+Object HttpKubeClient::BodyFor(const Target& target, const Object& object) const {
+  Object body = object.Clone();
+  if (target.info.namespaced) {
+    body.SetNamespace(target.namespace_);
+  } else {
+    body.ClearNamespace();
+  }
+  return body;
+}
+
+Result<Object> HttpKubeClient::SendForObject(const Target& target, const HttpRequest& request,
+                                             Repeatable repeatable) {
   SendResult sent = sender_->Send(request, repeatable);
   if (!IsSuccess(sent)) {
-    Redactor redactor = extra_secrets ? *extra_secrets : transport_->redactor();
+    Redactor redactor = transport_->redactor();
+    if (IsSecret(target.info) && !request.body.empty()) {
+      // A Secret's values may come back in a validation error.
+      rapidjson::Document doc;
+      doc.Parse<rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
+      if (!doc.HasParseError()) AddSecretValues(doc, &redactor);
+    }
     return SendFailureStatus(sent, target.subject, redactor);
   }
   return ParseJsonObject(sent.outcome.response.body, target.subject.Describe());
@@ -432,26 +447,19 @@ Result<Object> HttpKubeClient::Apply(const Object& desired, const ApplyOptions& 
     return Status::InvalidArgument(target->subject.Describe() +
                                    ": server-side apply needs metadata.name");
   }
-  Object body = desired.Clone();
+  Object body = BodyFor(target.value(), desired);
   auto meta = body.mutable_json().FindMember("metadata");
   if (meta != body.mutable_json().MemberEnd() && meta->value.IsObject()) {
     meta->value.RemoveMember("managedFields");  // the API refuses apply bodies that carry them
   }
-  if (target->info.namespaced) {
-    body.SetNamespace(target->namespace_);
-  } else {
-    body.ClearNamespace();
-  }
   std::string query = Query({{"fieldManager", options.field_manager},
                              {"force", options.force ? "true" : ""},
                              {"dryRun", DryRun(options.dry_run)}});
-  Redactor redactor = transport_->redactor();
-  if (IsSecret(gvk)) AddSecretValues(body.json(), &redactor);
   // The apply content type is YAML's, and JSON is YAML.
   return SendForObject(target.value(),
                        MakeRequest("PATCH", target->path + query, ToJson(body.json()),
                                    "application/apply-patch+yaml"),
-                       Repeatable::kAlways, &redactor);
+                       Repeatable::kAlways);
 }
 
 Result<Object> HttpKubeClient::Patch(const ObjectKey& key, PatchType type, std::string_view patch,
@@ -460,17 +468,11 @@ Result<Object> HttpKubeClient::Patch(const ObjectKey& key, PatchType type, std::
   if (!target.ok()) return target.status();
   std::string query =
       Query({{"fieldManager", options.field_manager}, {"dryRun", DryRun(options.dry_run)}});
-  Redactor redactor = transport_->redactor();
-  if (IsSecret(key.gvk)) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(patch.data(), patch.size());
-    if (!doc.HasParseError()) AddSecretValues(doc, &redactor);
-  }
   Repeatable repeatable = type == PatchType::kJson ? Repeatable::kIfNotSent : Repeatable::kAlways;
   return SendForObject(
       target.value(),
       MakeRequest("PATCH", target->path + query, std::string(patch), PatchContentType(type)),
-      repeatable, &redactor);
+      repeatable);
 }
 
 Result<Object> HttpKubeClient::Create(const Object& object, const WriteOptions& options) {
@@ -478,20 +480,13 @@ Result<Object> HttpKubeClient::Create(const Object& object, const WriteOptions& 
   auto target = Locate(gvk, object.namespace_(), "", "create", false);
   if (!target.ok()) return target.status();
   target->subject.name = object.name();
-  Object body = object.Clone();
-  if (target->info.namespaced) {
-    body.SetNamespace(target->namespace_);
-  } else {
-    body.ClearNamespace();
-  }
+  Object body = BodyFor(target.value(), object);
   std::string query =
       Query({{"fieldManager", options.field_manager}, {"dryRun", DryRun(options.dry_run)}});
-  Redactor redactor = transport_->redactor();
-  if (IsSecret(gvk)) AddSecretValues(body.json(), &redactor);
   return SendForObject(
       target.value(),
       MakeRequest("POST", target->path + query, ToJson(body.json()), "application/json"),
-      Repeatable::kIfNotSent, &redactor);
+      Repeatable::kIfNotSent);
 }
 
 Status HttpKubeClient::Delete(const ObjectKey& key, const DeleteOptions& options) {

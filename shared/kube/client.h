@@ -207,8 +207,10 @@ class HttpKubeClient : public KubeClient {
   struct Target;
   Result<Target> Locate(const GroupVersionKind& gvk, const std::string& namespace_,
                         const std::string& name, const std::string& verb, bool all_namespaces);
-  Result<Object> SendForObject(const Target& target, HttpRequest request, Repeatable repeatable,
-                               const Redactor* extra_secrets = nullptr);
+  /// `object` with the target's namespace (set, or cleared for cluster-scoped kinds).
+  Object BodyFor(const Target& target, const Object& object) const;
+  Result<Object> SendForObject(const Target& target, const HttpRequest& request,
+                               Repeatable repeatable);
 
   std::unique_ptr<Transport> transport_;
   std::string default_namespace_;

@@ -453,7 +453,7 @@ class HttpsTransport::Impl {
   std::vector<std::unique_ptr<PooledClient>> idle_;
   int live_ = 0;
   uint64_t generation_ = 0;
-  const ClientIdentity* pool_identity_ = nullptr;
+  std::shared_ptr<const ClientIdentity> pool_identity_;  // held, so its address is not reused
 };
 
 Status HttpsTransport::Impl::Init(const RestConfig& config) {
@@ -613,9 +613,9 @@ Result<std::unique_ptr<PooledClient>> HttpsTransport::Impl::NewClient(
 Result<std::unique_ptr<PooledClient>> HttpsTransport::Impl::Acquire(
     const std::shared_ptr<const ClientIdentity>& identity) {
   std::unique_lock<std::mutex> lock(pool_mu_);
-  if (identity.get() != pool_identity_) {
+  if (identity != pool_identity_) {
     // A rotated client certificate: connections made with the old one are closed as they idle.
-    pool_identity_ = identity.get();
+    pool_identity_ = identity;
     ++generation_;
     live_ -= static_cast<int>(idle_.size());
     idle_.clear();

@@ -246,6 +246,39 @@ TEST_F(KubeTransportTest, CredentialProviderTokensAreUsedAndRefreshed) {
             std::string::npos);
 }
 
+/// A plugin that hands out client certificates: the first until invalidated, then the second.
+class CertificateProvider : public CredentialProvider {
+ public:
+  CertificateProvider(KeyPair first, KeyPair second)
+      : pairs_{std::move(first), std::move(second)} {}
+  Result<Credentials> Get(int64_t) override {
+    const KeyPair& pair = pairs_[std::min(invalidations_.load(), 1)];
+    Credentials creds;
+    creds.client_cert_pem = pair.cert_pem;
+    creds.client_key_pem = pair.key_pem;
+    return creds;
+  }
+  void Invalidate() override { ++invalidations_; }
+
+ private:
+  KeyPair pairs_[2];
+  std::atomic<int> invalidations_{0};
+};
+
+TEST_F(KubeTransportTest, RotatedClientCertificateGetsFreshConnections) {
+  StartServer(Echo, ca_.cert_pem());
+  RestConfig config = Config();
+  config.credentials = std::make_shared<CertificateProvider>(ca_.IssueClient("alice", {}),
+                                                             ca_.IssueClient("bob", {}));
+  auto transport = Connect(config);
+  EXPECT_NE(transport->Send(Get("/a")).response.body.find("\"user\":\"alice\""), std::string::npos);
+  EXPECT_NE(transport->Send(Get("/b")).response.body.find("\"user\":\"alice\""), std::string::npos);
+  EXPECT_EQ(transport->connections_opened(), 1);
+  ASSERT_TRUE(transport->RefreshCredentials());
+  EXPECT_NE(transport->Send(Get("/c")).response.body.find("\"user\":\"bob\""), std::string::npos);
+  EXPECT_EQ(transport->connections_opened(), 2) << "the old certificate's connection is dropped";
+}
+
 TEST_F(KubeTransportTest, StaticTokenCannotBeRefreshed) {
   StartServer();
   RestConfig config = Config();
@@ -362,11 +395,11 @@ TEST_F(KubeTransportTest, RefusedConnectionNeverLeft) {
 
 TEST_F(KubeTransportTest, SlowAnswerTimesOut) {
   StartServer([](const httplib::Request& req, httplib::Response& res) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
     Echo(req, res);
   });
   TransportOptions options;
-  options.request_timeout = std::chrono::milliseconds(200);
+  options.request_timeout = std::chrono::milliseconds(150);
   HttpOutcome outcome = Connect(Config(), options)->Send(Get("/slow"));
   EXPECT_EQ(outcome.failure, TransportFailure::kLost);
   EXPECT_TRUE(outcome.maybe_sent);
