@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "object/yaml_loader.h"
@@ -373,6 +374,20 @@ HttpOutcome Failure(TransportFailure failure, bool maybe_sent, std::string detai
   return outcome;
 }
 
+/// Paths and headers go to the wire unescaped: anything that could split the request is refused.
+std::optional<HttpOutcome> RefuseMalformed(const HttpRequest& request) {
+  if (!IsSafeForWire(request.path) || request.path.empty() || request.path[0] != '/' ||
+      HasLineBreak(request.content_type) || HasLineBreak(request.accept)) {
+    return Failure(TransportFailure::kConfig, false, "malformed request path or header");
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (HasLineBreak(name) || HasLineBreak(value)) {
+      return Failure(TransportFailure::kConfig, false, "malformed request header " + name);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---- The pool. ----
@@ -423,6 +438,9 @@ class HttpsTransport::Impl {
   Result<std::unique_ptr<PooledClient>> Acquire(const std::shared_ptr<const ClientIdentity>& id);
   void Release(std::unique_ptr<PooledClient> client);
   httplib::Request BuildRequest(const HttpRequest& request, const Auth& auth) const;
+  HttpOutcome Run(PooledClient& client, httplib::Request req, const ChunkHandler* on_chunk,
+                  std::chrono::milliseconds read_timeout,
+                  std::chrono::steady_clock::time_point start) const;
   HttpOutcome Classify(httplib::Error error, PooledClient& client, bool too_large,
                        std::chrono::milliseconds elapsed,
                        std::chrono::milliseconds read_timeout) const;
@@ -739,15 +757,7 @@ void HttpsTransport::Impl::Log(const HttpRequest& request, const HttpOutcome& ou
 
 HttpOutcome HttpsTransport::Impl::Exchange(const HttpRequest& request, const ChunkHandler* on_chunk,
                                            std::chrono::milliseconds read_timeout) {
-  if (!IsSafeForWire(request.path) || request.path.empty() || request.path[0] != '/' ||
-      HasLineBreak(request.content_type) || HasLineBreak(request.accept)) {
-    return Failure(TransportFailure::kConfig, false, "malformed request path or header");
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (HasLineBreak(name) || HasLineBreak(value)) {
-      return Failure(TransportFailure::kConfig, false, "malformed request header " + name);
-    }
-  }
+  if (std::optional<HttpOutcome> refused = RefuseMalformed(request)) return *refused;
   auto auth = CurrentAuth();
   if (!auth.ok()) {
     return Failure(TransportFailure::kCredentials, false,
@@ -758,10 +768,21 @@ HttpOutcome HttpsTransport::Impl::Exchange(const HttpRequest& request, const Chu
   auto lease = streaming ? NewClient(auth->identity.get(), read_timeout, /*keep_alive=*/false)
                          : Acquire(auth->identity);
   if (!lease.ok()) return Failure(TransportFailure::kConfig, false, lease.status().message());
-  PooledClient& client = *lease.value();
+  auto start = std::chrono::steady_clock::now();
+  HttpOutcome outcome =
+      Run(*lease.value(), BuildRequest(request, auth.value()), on_chunk, read_timeout, start);
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (!streaming) Release(std::move(lease).value());
+  Log(request, outcome, elapsed);
+  return outcome;
+}
 
-  httplib::Request req = BuildRequest(request, auth.value());
-  httplib::Response res;
+HttpOutcome HttpsTransport::Impl::Run(PooledClient& client, httplib::Request req,
+                                      const ChunkHandler* on_chunk,
+                                      std::chrono::milliseconds read_timeout,
+                                      std::chrono::steady_clock::time_point start) const {
+  bool streaming = on_chunk != nullptr;
   std::string body;
   bool too_large = false;
   int status = 0;
@@ -780,25 +801,22 @@ HttpOutcome HttpsTransport::Impl::Exchange(const HttpRequest& request, const Chu
   };
   client.tls.Reset();
   ERR_clear_error();
-  auto start = std::chrono::steady_clock::now();
+  httplib::Response res;
   httplib::Error error = httplib::Error::Success;
   bool sent = client.http->send(req, res, error);
-  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
-
-  HttpOutcome outcome;
   bool stopped_by_handler = streaming && status == 200 && error == httplib::Error::Canceled;
-  if (sent || stopped_by_handler) {
-    ERR_clear_error();
-    outcome.response.status = res.status > 0 ? res.status : status;
-    outcome.response.headers.insert(res.headers.begin(), res.headers.end());
-    outcome.response.body = std::move(body);
-  } else {
-    outcome = Classify(error, client, too_large, elapsed, read_timeout);
+  if (!sent && !stopped_by_handler) {
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    HttpOutcome outcome = Classify(error, client, too_large, elapsed, read_timeout);
     outcome.response.status = status;  // set when a stream broke off after its status line
+    return outcome;
   }
-  if (!streaming) Release(std::move(lease).value());
-  Log(request, outcome, elapsed);
+  ERR_clear_error();
+  HttpOutcome outcome;
+  outcome.response.status = res.status > 0 ? res.status : status;
+  outcome.response.headers.insert(res.headers.begin(), res.headers.end());
+  outcome.response.body = std::move(body);
   return outcome;
 }
 
