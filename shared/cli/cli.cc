@@ -12,6 +12,18 @@ FlagSpec OutputFlag(const char* allowed, const char* def) {
   return FlagSpec{"output", 'o', true, "FORMAT", std::string("Output format: ") + allowed, def};
 }
 FlagSpec HelpFlag() { return FlagSpec{"help", 'h', false, "", "Help for this command", ""}; }
+// kubectl's connection flags, for the commands that read the cluster.
+void AddKubeFlags(std::vector<FlagSpec>* flags) {
+  flags->push_back({"kubeconfig", 0, true, "FILE", "Path to the kubeconfig file", ""});
+  flags->push_back({"context", 0, true, "NAME", "The kubeconfig context to use", ""});
+  flags->push_back({"namespace", 'n', true, "NS", "The namespace (default: the context's)", ""});
+}
+
+std::vector<FlagSpec> WithKubeFlags(std::vector<FlagSpec> flags) {
+  AddKubeFlags(&flags);
+  return flags;
+}
+
 FlagSpec ConfigFlag() {
   return FlagSpec{"config",
                   0,
@@ -93,19 +105,34 @@ const std::vector<Command>& Commands() {
         ConfigFlag(),
         HelpFlag()},
        RunLint},
-      {"health",
-       "Judge the health of the objects in a file, offline",
-       "health -f FILE [--lua-dir DIR] [-o table|json]",
+      {"health", "Judge the health of objects: in a file, or live in the cluster",
+       "health (-f FILE [--live] | TYPE/NAME...) [--lua-dir DIR] [-o table|json]",
        "  kubectl mlgitops health -f status-dump.yaml\n"
-       "  kubectl mlgitops health -f objs.yaml --lua-dir ./resource_customizations\n",
-       {{"filename", 'f', true, "FILE", "Objects with their status (YAML or JSON)", ""},
-        {"lua-dir", 0, true, "DIR",
-         "Argo CD style resource_customizations/<group>/<Kind>/health.lua overrides", ""},
-        {"at", 0, true, "TIME", "Judge SLA freshness as of this RFC 3339 time (default: now)", ""},
-        OutputFlag("table|json", "table"),
-        ConfigFlag(),
-        HelpFlag()},
+       "  kubectl mlgitops health -f objs.yaml --lua-dir ./resource_customizations\n"
+       "  kubectl mlgitops health deploy/ranker pytorchjob/fraud-train -n ml\n"
+       "  kubectl mlgitops health -f app-manifests.yaml --live\n",
+       WithKubeFlags(
+           {{"filename", 'f', true, "FILE", "Objects with their status (YAML or JSON)", ""},
+            {"live", 0, false, "", "Judge the live cluster state of the objects named in FILE", ""},
+            {"lua-dir", 0, true, "DIR",
+             "Argo CD style resource_customizations/<group>/<Kind>/health.lua overrides", ""},
+            {"at", 0, true, "TIME", "Judge SLA freshness as of this RFC 3339 time (default: now)",
+             ""},
+            OutputFlag("table|json", "table"),
+            ConfigFlag(),
+            HelpFlag()}),
        RunHealth},
+      {"get", "Show live objects from the cluster with their health",
+       "get TYPE[/NAME] [NAME...] [-n NS | -A] [-l SELECTOR] [-o table|yaml|json]",
+       "  kubectl mlgitops get inferenceservices -n ml\n"
+       "  kubectl mlgitops get deploy/ranker -o yaml\n",
+       WithKubeFlags({{"all-namespaces", 'A', false, "", "List across all namespaces", ""},
+                      {"selector", 'l', true, "SELECTOR", "Label selector, as kubectl's", ""},
+                      {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
+                      OutputFlag("table|yaml|json", "table"),
+                      ConfigFlag(),
+                      HelpFlag()}),
+       RunGet},
   };
   return commands;
 }

@@ -8,6 +8,8 @@
 
 #include "cli/flags.h"
 #include "cli/terminal.h"
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
 #include "object/clock.h"
 
 namespace mlgitops {
@@ -17,13 +19,22 @@ constexpr int kExitOk = 0;
 constexpr int kExitFindings = 1;
 constexpr int kExitUsage = 2;
 
+using ConnectFn =
+    std::function<Result<std::unique_ptr<KubeClient>>(const KubeconfigOptions& options)>;
+
 /// The outside world a command may touch.
 struct CliEnv {
   Terminal& out;
   Terminal& err;
   const Clock& clock;
   std::function<const char*(const char*)> getenv;
+  /// Opens a client for the kubeconfig flags; null means the real kubeconfig + HTTPS client.
+  ConnectFn connect = nullptr;
 };
+
+/// The real connection: kubeconfig rules as kubectl's, then HTTPS.
+Result<std::unique_ptr<KubeClient>> ConnectWithKubeconfig(const KubeconfigOptions& options,
+                                                          const GetEnvFn& getenv);
 
 /// What a command handler receives.
 struct CommandContext {
@@ -56,5 +67,6 @@ int RunRender(CommandContext& ctx);
 int RunPlan(CommandContext& ctx);
 int RunLint(CommandContext& ctx);
 int RunHealth(CommandContext& ctx);
+int RunGet(CommandContext& ctx);
 
 }  // namespace mlgitops

@@ -1,35 +1,46 @@
-// `health -f FILE`: the health of every object in a file, judged offline, children included.
+// `health`: the health of objects in a file (offline, children from the same file), of the
+// live counterparts of a file's objects (--live), or of live objects named TYPE/NAME.
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
 #include "cli/cli.h"
 #include "cli/command_util.h"
-#include "health/assessor.h"
 #include "health/children.h"
+#include "kube/live_health.h"
 #include "object/timeutil.h"
 #include "object/yaml_loader.h"
-#include "policy/conventions.h"
 
 namespace mlgitops {
 
 namespace {
 
-Color HealthColor(HealthCode code) {
-  switch (code) {
-    case HealthCode::kHealthy:
-      return Color::kGreen;
-    case HealthCode::kSuspended:
-      return Color::kGray;
-    case HealthCode::kProgressing:
-      return Color::kCyan;
-    case HealthCode::kMissing:
-      return Color::kYellow;
-    case HealthCode::kDegraded:
-      return Color::kRed;
-    case HealthCode::kUnknown:
-      return Color::kYellow;
+std::string HealthJson(const std::vector<HealthRow>& rows) {
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.SetIndent(' ', 2);
+  w.StartArray();
+  for (const HealthRow& r : rows) {
+    w.StartObject();
+    w.Key("apiVersion");
+    w.String(r.api_version);
+    w.Key("kind");
+    w.String(r.object.kind);
+    w.Key("namespace");
+    w.String(r.object.namespace_);
+    w.Key("name");
+    w.String(r.object.name);
+    w.Key("health");
+    w.StartObject();
+    w.Key("status");
+    std::string_view code = HealthCodeName(r.status.code);
+    w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
+    w.Key("message");
+    w.String(r.status.message);
+    w.EndObject();
+    w.EndObject();
   }
-  return Color::kNone;
+  w.EndArray();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 bool CountsAsUnhealthy(HealthCode code) {
@@ -37,34 +48,26 @@ bool CountsAsUnhealthy(HealthCode code) {
          code == HealthCode::kUnknown;
 }
 
-std::string HealthJson(const std::vector<Object>& objects, const std::vector<Assessment>& results) {
-  rapidjson::StringBuffer buf;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-  w.SetIndent(' ', 2);
-  w.StartArray();
+std::vector<HealthRow> AssessFile(const std::vector<Object>& objects,
+                                  const Conventions& conventions, const HealthAssessor& assessor,
+                                  int64_t now) {
+  std::vector<Classified> classes = Classify(objects, conventions);
+  std::vector<HealthRow> rows;
   for (size_t i = 0; i < objects.size(); ++i) {
-    const Object& o = objects[i];
-    w.StartObject();
-    w.Key("apiVersion");
-    w.String(o.api_version());
-    w.Key("kind");
-    w.String(o.kind());
-    w.Key("namespace");
-    w.String(o.namespace_());
-    w.Key("name");
-    w.String(o.name());
-    w.Key("health");
-    w.StartObject();
-    w.Key("status");
-    std::string_view code = HealthCodeName(results[i].status.code);
-    w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
-    w.Key("message");
-    w.String(results[i].status.message);
-    w.EndObject();
-    w.EndObject();
+    HealthContext hc;
+    hc.children = FindChildren(objects[i], objects);
+    hc.now_unix = now;
+    hc.role = classes[i].role;
+    rows.push_back(
+        {objects[i].ref(), objects[i].api_version(), assessor.Assess(objects[i], hc).status});
   }
-  w.EndArray();
-  return std::string(buf.GetString(), buf.GetSize());
+  return rows;
+}
+
+std::vector<HealthRow> FromLive(std::vector<LiveAssessment> live) {
+  std::vector<HealthRow> rows;
+  for (auto& a : live) rows.push_back({a.object, a.api_version, a.health.status});
+  return rows;
 }
 
 }  // namespace
@@ -73,9 +76,12 @@ int RunHealth(CommandContext& ctx) {
   std::string format;
   if (!CheckOutputFormat(ctx, {"json", "table"}, &format)) return kExitUsage;
   std::string file = ctx.flags.Get("filename");
-  if (file.empty()) return ctx.Fail("health needs -f FILE");
-  if (!ctx.flags.positional().empty()) {
-    return ctx.Fail("unexpected argument \"" + ctx.flags.positional()[0] + "\"");
+  bool live = ctx.flags.GetBool("live") || !ctx.flags.positional().empty();
+  if (file.empty() && ctx.flags.positional().empty()) {
+    return ctx.Fail("health needs -f FILE or TYPE/NAME of live objects");
+  }
+  if (!file.empty() && !ctx.flags.positional().empty()) {
+    return ctx.Fail("give either -f FILE or TYPE/NAME arguments, not both");
   }
   int64_t now = ctx.env.clock.NowUnix();
   if (ctx.flags.Has("at")) {
@@ -85,39 +91,30 @@ int RunHealth(CommandContext& ctx) {
   }
   auto conventions = LoadConventionsFlag(ctx);
   if (!conventions.ok()) return ctx.Fail(conventions.status().message());
-  std::optional<LuaHealthScripts> lua;
-  if (ctx.flags.Has("lua-dir")) {
-    auto loaded = LuaHealthScripts::Load(ctx.flags.Get("lua-dir"));
-    if (!loaded.ok()) return ctx.Fail(loaded.status().message());
-    lua = std::move(*loaded);
-  }
-  auto objects = LoadManifestFile(file);
-  if (!objects.ok()) return ctx.Fail(objects.status().message());
+  auto lua = LoadLuaFlag(ctx);
+  if (!lua.ok()) return ctx.Fail(lua.status().message());
+  HealthAssessor assessor(lua->has_value() ? &**lua : nullptr);
 
-  std::vector<Classified> classes = Classify(*objects, *conventions);
-  HealthAssessor assessor(lua ? &*lua : nullptr);
-  std::vector<Assessment> results;
-  bool unhealthy = false;
-  for (size_t i = 0; i < objects->size(); ++i) {
-    HealthContext hc;
-    hc.children = FindChildren((*objects)[i], *objects);
-    hc.now_unix = now;
-    hc.role = classes[i].role;
-    results.push_back(assessor.Assess((*objects)[i], hc));
-    unhealthy = unhealthy || CountsAsUnhealthy(results.back().status.code);
-  }
-
-  if (format == "json") {
-    ctx.out.Line(HealthJson(*objects, results));
+  std::vector<HealthRow> rows;
+  if (!live) {
+    auto objects = LoadManifestFile(file);
+    if (!objects.ok()) return ctx.Fail(objects.status().message());
+    rows = AssessFile(*objects, *conventions, assessor, now);
   } else {
-    std::vector<std::vector<Cell>> rows;
-    for (size_t i = 0; i < objects->size(); ++i) {
-      const Object& o = (*objects)[i];
-      const HealthStatus& s = results[i].status;
-      rows.push_back({KindWithGroup(o), o.namespace_(), o.name(),
-                      Cell(std::string(HealthCodeName(s.code)), HealthColor(s.code)), s.message});
-    }
-    ctx.out.Table({"KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE"}, rows);
+    auto client = Connect(ctx);
+    if (!client.ok()) return ctx.Fail(client.status().message());
+    auto keys = file.empty() ? ParseTargets(ctx, **client) : KeysOfFile(ctx, **client, file);
+    if (!keys.ok()) return ctx.Fail(keys.status().message());
+    auto assessed = AssessLive(**client, *keys, assessor, *conventions, now);
+    if (!assessed.ok()) return ctx.Fail(assessed.status().message());
+    rows = FromLive(std::move(*assessed));
+  }
+  bool unhealthy = false;
+  for (const auto& r : rows) unhealthy = unhealthy || CountsAsUnhealthy(r.status.code);
+  if (format == "json") {
+    ctx.out.Line(HealthJson(rows));
+  } else {
+    PrintHealthTable(ctx, rows);
   }
   return unhealthy ? kExitFindings : kExitOk;
 }

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include "object/yaml_loader.h"
+#include "object/yaml_writer.h"
 #include "source/directory.h"
 #include "source/render.h"
 
@@ -11,16 +13,6 @@ namespace mlgitops {
 Result<Conventions> LoadConventionsFlag(const CommandContext& ctx) {
   if (!ctx.flags.Has("config")) return DefaultConventions();
   return LoadConventions(ctx.flags.Get("config"));
-}
-
-std::string KindWithGroup(const Object& obj) {
-  std::string group = obj.group();
-  static const char* const kWellKnown[] = {
-      "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"};
-  for (const char* g : kWellKnown) {
-    if (group == g) return obj.kind();
-  }
-  return group.empty() ? obj.kind() : obj.kind() + "." + group;
 }
 
 bool CheckOutputFormat(const CommandContext& ctx, const std::vector<std::string>& allowed,
@@ -104,6 +96,156 @@ Result<RenderedApp> LoadAndPlan(const CommandContext& ctx, const Conventions& co
   if (!plan.ok()) return plan.status().Prefixed(out.app.DisplayName());
   out.plan = std::move(*plan);
   return out;
+}
+
+Color HealthColor(HealthCode code) {
+  switch (code) {
+    case HealthCode::kHealthy:
+      return Color::kGreen;
+    case HealthCode::kSuspended:
+      return Color::kGray;
+    case HealthCode::kProgressing:
+      return Color::kCyan;
+    case HealthCode::kMissing:
+      return Color::kYellow;
+    case HealthCode::kDegraded:
+      return Color::kRed;
+    case HealthCode::kUnknown:
+      return Color::kYellow;
+  }
+  return Color::kNone;
+}
+
+void PrintHealthTable(const CommandContext& ctx, const std::vector<HealthRow>& rows) {
+  std::vector<std::vector<Cell>> table;
+  for (const HealthRow& r : rows) {
+    std::string kind = r.object.kind;
+    static const char* const kWellKnown[] = {"",
+                                             "apps",
+                                             "batch",
+                                             "autoscaling",
+                                             "policy",
+                                             "networking.k8s.io",
+                                             "rbac.authorization.k8s.io"};
+    bool known = false;
+    for (const char* g : kWellKnown) known = known || r.object.group == g;
+    if (!known) kind += "." + r.object.group;
+    table.push_back({kind, r.object.namespace_, r.object.name,
+                     Cell(std::string(HealthCodeName(r.status.code)), HealthColor(r.status.code)),
+                     r.status.message});
+  }
+  ctx.out.Table({"KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE"}, table);
+}
+
+Result<std::optional<LuaHealthScripts>> LoadLuaFlag(const CommandContext& ctx) {
+  if (!ctx.flags.Has("lua-dir")) return std::optional<LuaHealthScripts>();
+  auto loaded = LuaHealthScripts::Load(ctx.flags.Get("lua-dir"));
+  if (!loaded.ok()) return loaded.status();
+  return std::optional<LuaHealthScripts>(std::move(*loaded));
+}
+
+void PrintObjects(const CommandContext& ctx, const std::vector<Object>& objects,
+                  const std::string& format) {
+  if (format == "json") {
+    if (objects.size() == 1) {
+      ctx.out.Line(ToJson(objects[0].json(), true));
+      return;
+    }
+    JsonAllocator alloc;
+    JsonValue list(rapidjson::kObjectType);
+    list.AddMember("apiVersion", "v1", alloc);
+    list.AddMember("kind", "List", alloc);
+    JsonValue items(rapidjson::kArrayType);
+    for (const Object& o : objects) items.PushBack(JsonValue(o.json(), alloc), alloc);
+    list.AddMember("items", items, alloc);
+    ctx.out.Line(ToJson(list, true));
+    return;
+  }
+  std::string text;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (i > 0) text += "---\n";
+    AppendYaml(objects[i].json(), &text);
+  }
+  ctx.out.Write(text);
+}
+
+Result<std::unique_ptr<KubeClient>> Connect(const CommandContext& ctx) {
+  KubeconfigOptions options;
+  options.kubeconfig_flag = ctx.flags.Get("kubeconfig");
+  options.context = ctx.flags.Get("context");
+  options.namespace_ = ctx.flags.Get("namespace");
+  if (ctx.env.connect) return ctx.env.connect(options);
+  return ConnectWithKubeconfig(options, ctx.env.getenv);
+}
+
+Result<std::unique_ptr<KubeClient>> ConnectWithKubeconfig(const KubeconfigOptions& options,
+                                                          const GetEnvFn& getenv) {
+  KubeconfigEnv env;
+  env.getenv = getenv;
+  auto config = LoadRestConfig(options, env);
+  if (!config.ok()) return config.status();
+  auto client = HttpKubeClient::Create(*config);
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<KubeClient>(std::move(*client));
+}
+
+namespace {
+Result<ObjectKey> KeyFor(const CommandContext& ctx, KubeClient& client, const std::string& type,
+                         const std::string& name) {
+  auto info = client.ResolveResource(type);
+  if (!info.ok()) return info.status();
+  ObjectKey key;
+  key.gvk = GroupVersionKind{info->group, info->version, info->kind};
+  if (info->namespaced) {
+    key.namespace_ =
+        ctx.flags.Has("namespace") ? ctx.flags.Get("namespace") : client.default_namespace();
+  }
+  key.name = name;
+  return key;
+}
+}  // namespace
+
+Result<std::vector<ObjectKey>> ParseTargets(const CommandContext& ctx, KubeClient& client) {
+  const auto& args = ctx.flags.positional();
+  std::vector<ObjectKey> keys;
+  if (args.empty()) return Status::InvalidArgument("name a resource: TYPE/NAME or TYPE NAME");
+  bool slashed = args[0].find('/') != std::string::npos;
+  for (size_t i = slashed ? 0 : 1; i < args.size(); ++i) {
+    std::string type = args[0], name = args[i];
+    if (slashed) {
+      auto slash = args[i].find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == args[i].size()) {
+        return Status::InvalidArgument("\"" + args[i] +
+                                       "\" is not TYPE/NAME (mix no TYPE NAME forms with it)");
+      }
+      type = args[i].substr(0, slash);
+      name = args[i].substr(slash + 1);
+    }
+    auto key = KeyFor(ctx, client, type, name);
+    if (!key.ok()) return key.status();
+    keys.push_back(std::move(*key));
+  }
+  if (keys.empty()) return Status::InvalidArgument("name the " + args[0] + " to show: TYPE NAME");
+  return keys;
+}
+
+Result<std::vector<ObjectKey>> KeysOfFile(const CommandContext& ctx, KubeClient& client,
+                                          const std::string& file) {
+  auto objects = LoadManifestFile(file);
+  if (!objects.ok()) return objects.status();
+  std::string fallback_ns =
+      ctx.flags.Has("namespace") ? ctx.flags.Get("namespace") : client.default_namespace();
+  std::vector<ObjectKey> keys;
+  for (const Object& o : *objects) {
+    ObjectKey key = ObjectKey::Of(o);
+    auto info = client.Resource(key.gvk);
+    if (!info.ok()) return info.status().Prefixed(o.origin());
+    key.gvk.version = info->version;
+    key.namespace_ =
+        info->namespaced ? (o.namespace_().empty() ? fallback_ns : o.namespace_()) : "";
+    keys.push_back(std::move(key));
+  }
+  return keys;
 }
 
 }  // namespace mlgitops

@@ -2,10 +2,14 @@
 // Kept out of cli.h so the command table stays a plain list.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "app/application.h"
 #include "cli/cli.h"
+#include "health/health.h"
+#include "health/lua_health.h"
+#include "kube/client.h"
 #include "object/object.h"
 #include "object/status.h"
 #include "plan/plan.h"
@@ -15,8 +19,6 @@ namespace mlgitops {
 
 /// The conventions from --config, or the built-in defaults when the flag is absent.
 Result<Conventions> LoadConventionsFlag(const CommandContext& ctx);
-/// "Deployment", or "InferenceService.serving.kserve.io" as kubectl prints kinds with groups.
-std::string KindWithGroup(const Object& obj);
 /// Checks -o against `allowed` ("table", "json", ...); on failure prints kubectl's message.
 bool CheckOutputFormat(const CommandContext& ctx, const std::vector<std::string>& allowed,
                        std::string* format);
@@ -34,5 +36,29 @@ struct RenderedApp {
 };
 /// Loads -f (choosing --app when the file holds several), renders --local, plans.
 Result<RenderedApp> LoadAndPlan(const CommandContext& ctx, const Conventions& conventions);
+
+/// One line of a health report.
+struct HealthRow {
+  ObjectRef object;
+  std::string api_version;
+  HealthStatus status;
+};
+Color HealthColor(HealthCode code);
+/// KIND NAMESPACE NAME HEALTH MESSAGE, health coloured.
+void PrintHealthTable(const CommandContext& ctx, const std::vector<HealthRow>& rows);
+/// --lua-dir loaded, or nullopt when the flag is absent.
+Result<std::optional<LuaHealthScripts>> LoadLuaFlag(const CommandContext& ctx);
+/// Objects as YAML documents or a JSON List (one object alone as itself), as kubectl prints.
+void PrintObjects(const CommandContext& ctx, const std::vector<Object>& objects,
+                  const std::string& format);
+
+/// A client for --kubeconfig/--context/-n (through CliEnv::connect when tests set it).
+Result<std::unique_ptr<KubeClient>> Connect(const CommandContext& ctx);
+/// The positional arguments as kubectl reads them: TYPE/NAME..., or TYPE NAME...; namespaced
+/// kinds take -n, else the client's default namespace.
+Result<std::vector<ObjectKey>> ParseTargets(const CommandContext& ctx, KubeClient& client);
+/// The objects of a manifest file as keys into the cluster (their namespace, else -n/default).
+Result<std::vector<ObjectKey>> KeysOfFile(const CommandContext& ctx, KubeClient& client,
+                                          const std::string& file);
 
 }  // namespace mlgitops

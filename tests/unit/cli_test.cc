@@ -8,8 +8,10 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "kube/fake_client.h"
 #include "object/timeutil.h"
 #include "object/yaml_loader.h"
 #include "test_util.h"
@@ -300,6 +302,138 @@ TEST(PluginBinary, RealKubectlDispatchesToThePlugin) {
   code = testing::RunCommand("PATH='" + testing::BinDir() + "':\"$PATH\" kubectl mlgitops nope",
                              &out, true);
   EXPECT_EQ(code, 2) << out;
+}
+
+}  // namespace
+}  // namespace mlgitops
+
+namespace mlgitops {
+namespace {
+
+// Hands the test's fake to a command without giving up ownership.
+class SharedClient : public KubeClient {
+ public:
+  explicit SharedClient(std::shared_ptr<FakeKubeClient> f) : f_(std::move(f)) {}
+  std::string default_namespace() const override { return f_->default_namespace(); }
+  Result<ResourceInfo> Resource(const GroupVersionKind& g) override { return f_->Resource(g); }
+  Result<ResourceInfo> ResolveResource(std::string_view n) override {
+    return f_->ResolveResource(n);
+  }
+  Result<Object> Get(const ObjectKey& k) override { return f_->Get(k); }
+  Result<Object> GetStatus(const ObjectKey& k) override { return f_->GetStatus(k); }
+  Result<ObjectList> List(const GroupVersionKind& g, const std::string& ns,
+                          const ListOptions& o) override {
+    return f_->List(g, ns, o);
+  }
+  Result<Object> Apply(const Object& d, const ApplyOptions& o) override { return f_->Apply(d, o); }
+  Result<Object> Patch(const ObjectKey& k, PatchType t, std::string_view p,
+                       const WriteOptions& o) override {
+    return f_->Patch(k, t, p, o);
+  }
+  Result<Object> Create(const Object& obj, const WriteOptions& o) override {
+    return f_->Create(obj, o);
+  }
+  Status Delete(const ObjectKey& k, const DeleteOptions& o) override { return f_->Delete(k, o); }
+  Result<WatchResult> Watch(const GroupVersionKind& g, const std::string& ns, const WatchOptions& o,
+                            const WatchHandler& h) override {
+    return f_->Watch(g, ns, o, h);
+  }
+
+ private:
+  std::shared_ptr<FakeKubeClient> f_;
+};
+
+// Live commands against the in-memory fake cluster, through the same connect seam as kubesim.
+class CliLiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_ = std::make_shared<FakeKubeClient>("ml");
+    for (auto [group, version, kind, plural] :
+         {std::tuple{"kubeflow.org", "v1", "PyTorchJob", "pytorchjobs"},
+          std::tuple{"serving.kserve.io", "v1beta1", "InferenceService", "inferenceservices"}}) {
+      ResourceInfo info;
+      info.group = group;
+      info.version = version;
+      info.kind = kind;
+      info.resource = plural;
+      info.singular = plural;
+      info.singular.pop_back();
+      fake_->AddResource(info);
+    }
+    auto objects = ParseManifests(
+        testing::ReadFile(testing::SourceDir() +
+                          "/manifests/examples/ml-platform/snapshots/cluster-state.yaml"),
+        "snapshot");
+    ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+    for (const Object& o : *objects) {
+      ASSERT_TRUE(fake_->Seed(o).ok()) << o.ref().ToString();
+    }
+  }
+  CliRun Run(std::vector<std::string> args) {
+    MemoryTerminal out(false), err(false);
+    FixedClock clock(*ParseRfc3339("2026-11-26T12:00:00Z"));
+    std::shared_ptr<FakeKubeClient> fake = fake_;
+    CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
+    env.connect = [fake,
+                   this](const KubeconfigOptions& options) -> Result<std::unique_ptr<KubeClient>> {
+      last_options_ = options;
+      return std::unique_ptr<KubeClient>(new SharedClient(fake));
+    };
+    int code = RunCli(args, env);
+    return {code, out.text(), err.text()};
+  }
+  std::shared_ptr<FakeKubeClient> fake_;
+  KubeconfigOptions last_options_;
+};
+
+TEST_F(CliLiveTest, HealthOfNamedLiveObjectsFetchesTheirPods) {
+  auto r = Run({"health", "pytorchjob/fraud-train", "deploy/ranker", "-n", "ml-platform", "-o",
+                "json", "--context", "prod"});
+  EXPECT_EQ(r.exit_code, kExitFindings) << r.err;
+  EXPECT_EQ(last_options_.context, "prod");
+  EXPECT_EQ(last_options_.namespace_, "ml-platform");
+  auto parsed = ParseYamlStream(r.out, "health");
+  ASSERT_TRUE(parsed.ok()) << r.out << r.err;
+  const JsonValue& rows = (*parsed)[0].json();
+  ASSERT_EQ(rows.Size(), 2u);
+  EXPECT_STREQ(rows[0]["kind"].GetString(), "PyTorchJob");
+  EXPECT_STREQ(rows[0]["health"]["status"].GetString(), "Degraded");
+  EXPECT_NE(std::string(rows[0]["health"]["message"].GetString()).find("fraud-train-worker-0"),
+            std::string::npos);
+  EXPECT_STREQ(rows[1]["health"]["status"].GetString(), "Progressing");
+}
+
+TEST_F(CliLiveTest, HealthOfAFileLiveReportsMissingObjects) {
+  testing::TempDir dir;
+  std::string file = dir.Write(
+      "want.yaml",
+      "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: datasets, namespace: "
+      "ml-platform}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: gone, "
+      "namespace: ml-platform}\n");
+  auto r = Run({"health", "-f", file, "--live"});
+  EXPECT_EQ(r.exit_code, kExitFindings);
+  EXPECT_NE(r.out.find("datasets"), std::string::npos);
+  EXPECT_NE(r.out.find("Missing"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("not found in the cluster"), std::string::npos);
+}
+
+TEST_F(CliLiveTest, GetListsATypeWithHealthAndPrintsObjects) {
+  auto table = Run({"get", "deployments", "-n", "ml-platform"});
+  EXPECT_EQ(table.exit_code, kExitOk) << table.err;
+  EXPECT_NE(table.out.find("feature-server"), std::string::npos);
+  EXPECT_NE(table.out.find("ranker"), std::string::npos);
+  EXPECT_NE(table.out.find("HEALTH"), std::string::npos);
+  auto yaml = Run({"get", "deploy/ranker", "-n", "ml-platform", "-o", "yaml"});
+  EXPECT_EQ(yaml.exit_code, kExitOk) << yaml.err;
+  auto parsed = ParseManifests(yaml.out, "get");
+  ASSERT_TRUE(parsed.ok()) << yaml.out;
+  EXPECT_EQ((*parsed)[0].name(), "ranker");
+  auto none = Run({"get", "pods", "-n", "empty"});
+  EXPECT_EQ(none.exit_code, kExitOk);
+  EXPECT_NE(none.err.find("No resources found in empty namespace."), std::string::npos);
+  auto unknown = Run({"get", "frobs"});
+  EXPECT_EQ(unknown.exit_code, kExitUsage);
+  EXPECT_NE(unknown.err.find("frobs"), std::string::npos) << unknown.err;
 }
 
 }  // namespace
