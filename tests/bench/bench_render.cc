@@ -2,7 +2,7 @@
 // next to `kubectl kustomize` of the same files, in the same run. Reports objects/s, the
 // ratio between the two, and each process's peak memory (ru_maxrss of the child).
 //
-// Usage: mlgitops_bench [--sizes 1000,3000,10000] [--kustomize-max 3000] [--repeat 3]
+// Usage: mlgitops_bench_render [--sizes 1000,3000,10000] [--kustomize-max 3000] [--repeat 3]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
