@@ -1,0 +1,13 @@
+// Base64 (standard alphabet) for kubeconfig data and opaque list continue tokens.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace mlgitops::kubesim {
+
+std::string Base64Encode(const std::string& data);
+/// nullopt on characters outside the alphabet or a bad length.
+std::optional<std::string> Base64Decode(const std::string& text);
+
+}  // namespace mlgitops::kubesim
