@@ -4,6 +4,7 @@
 #include "kubesim/discovery.h"
 #include "kubesim/json_util.h"
 #include "kubesim/object_rules.h"
+#include "kubesim/openapi.h"
 
 namespace mlgitops::kubesim {
 
@@ -54,6 +55,7 @@ HttpResponse ApiServer::Handle(const HttpRequest& request, const RequestInfo& in
   }
   if (info.is_resource_request) return ServeResource(request, info);
   if (request.method != "GET") return ErrorResponse(NotAllowed());
+  if (request.path.rfind("/openapi/", 0) == 0) return ServeOpenApi(catalog_, request);
   return ServeDiscovery(catalog_, request, server_address_);
 }
 
@@ -68,10 +70,14 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
     }
     ns.clear();
   }
-  if (!info.subresource.empty() && !(info.subresource == "status" && type->has_status)) {
+  bool status = info.subresource == "status" && type->has_status;
+  bool scale = info.subresource == "scale" && type->has_scale;
+  if (!info.subresource.empty() && !status && !scale) return ErrorResponse(ResourceNotServed());
+  if (type->namespaced && ns.empty() && info.verb != "list" && info.verb != "watch") {
     return ErrorResponse(ResourceNotServed());
   }
   Call call{request, info, *type, ns};
+  if (scale) return Scale(call);
   const std::string& verb = info.verb;
   bool named = !info.name.empty();
   if (verb == "get") return Get(call);

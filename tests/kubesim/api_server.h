@@ -72,6 +72,8 @@ class ApiServer {
   // patch_handlers.cc
   HttpResponse Patch(const Call& call);
   HttpResponse Apply(const Call& call, const ObjectPtr& live);
+  // scale_handlers.cc
+  HttpResponse Scale(const Call& call);
   // delete_handlers.cc
   HttpResponse Delete(const Call& call);
   HttpResponse DeleteCollection(const Call& call);

@@ -138,6 +138,8 @@ ResourceType FromBuiltin(const Builtin& b) {
     t.verbs.erase(std::find(t.verbs.begin(), t.verbs.end(), "deletecollection"));
   }
   t.has_status = b.has_status;
+  t.has_scale = t.kind == "Deployment" || t.kind == "StatefulSet" || t.kind == "ReplicaSet" ||
+                t.kind == "ReplicationController";
   t.tracks_generation = b.tracks_generation;
   return t;
 }

@@ -29,9 +29,10 @@ struct ResourceType {
   std::vector<std::string> short_names;
   std::vector<std::string> categories;
   std::vector<std::string> verbs;
-  bool has_status = false;                     // status subresource: main writes ignore .status
-  bool tracks_generation = true;               // metadata.generation bumped on spec changes
-  std::string crd_name;                        // set for custom resources
+  bool has_status = false;        // status subresource: main writes ignore .status
+  bool has_scale = false;         // scale subresource: an autoscaling/v1 Scale over spec.replicas
+  bool tracks_generation = true;  // metadata.generation bumped on spec changes
+  std::string crd_name;           // set for custom resources
   std::vector<PrinterColumn> printer_columns;  // custom resources only
   /// CRD lists declared as maps (x-kubernetes-list-type: map) by dotted path, for merges.
   std::map<std::string, std::vector<std::string>> list_map_keys;

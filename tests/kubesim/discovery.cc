@@ -128,6 +128,18 @@ std::string ResourceList(const std::vector<ResourceType>& types, const std::stri
     if (!t.short_names.empty()) StringArray(w, "shortNames", t.short_names);
     if (!t.categories.empty()) StringArray(w, "categories", t.categories);
     w.EndObject();
+    if (t.has_scale) {
+      w.StartObject();
+      KV(w, "name", t.plural + "/scale");
+      KV(w, "singularName", "");
+      Key(w, "namespaced");
+      w.Bool(t.namespaced);
+      KV(w, "group", "autoscaling");
+      KV(w, "version", "v1");
+      KV(w, "kind", "Scale");
+      StringArray(w, "verbs", {"get", "patch", "update"});
+      w.EndObject();
+    }
     if (t.has_status) {
       w.StartObject();
       KV(w, "name", t.plural + "/status");
@@ -162,14 +174,28 @@ void WriteAggregatedResource(Writer& w, const ResourceType& t) {
   StringArray(w, "verbs", t.verbs);
   if (!t.short_names.empty()) StringArray(w, "shortNames", t.short_names);
   if (!t.categories.empty()) StringArray(w, "categories", t.categories);
-  if (t.has_status) {
+  if (t.has_status || t.has_scale) {
     Key(w, "subresources");
     w.StartArray();
-    w.StartObject();
-    KV(w, "subresource", "status");
-    WriteResponseKind(w, t);
-    StringArray(w, "verbs", {"get", "patch", "update"});
-    w.EndObject();
+    if (t.has_scale) {
+      w.StartObject();
+      KV(w, "subresource", "scale");
+      Key(w, "responseKind");
+      w.StartObject();
+      KV(w, "group", "autoscaling");
+      KV(w, "version", "v1");
+      KV(w, "kind", "Scale");
+      w.EndObject();
+      StringArray(w, "verbs", {"get", "patch", "update"});
+      w.EndObject();
+    }
+    if (t.has_status) {
+      w.StartObject();
+      KV(w, "subresource", "status");
+      WriteResponseKind(w, t);
+      StringArray(w, "verbs", {"get", "patch", "update"});
+      w.EndObject();
+    }
     w.EndArray();
   }
   w.EndObject();

@@ -263,6 +263,12 @@ FieldSet FieldSet::Changed(const JsonValue& before, const JsonValue& after,
   return set;
 }
 
+namespace {
+
+bool IsEmptyContainer(const JsonValue& v) {
+  return (v.IsObject() && v.MemberCount() == 0) || (v.IsArray() && v.Empty());
+}
+
 void RemoveFieldsAt(JsonValue& value, const FieldSet& fields, const MergeSchema& schema,
                     const std::string& path) {
   if (value.IsObject()) {
@@ -273,9 +279,12 @@ void RemoveFieldsAt(JsonValue& value, const FieldSet& fields, const MergeSchema&
       if (!member) continue;
       if (child.self()) {
         RemoveMember(value, name);
-      } else {
-        RemoveFieldsAt(*member, child, schema, ChildPath(path, name));
+        continue;
       }
+      bool was_empty = IsEmptyContainer(*member);
+      RemoveFieldsAt(*member, child, schema, ChildPath(path, name));
+      // A map or list emptied by the removal goes too, as with structured-merge-diff.
+      if (!was_empty && IsEmptyContainer(*member)) RemoveMember(value, name);
     }
     return;
   }
@@ -298,6 +307,8 @@ void RemoveFieldsAt(JsonValue& value, const FieldSet& fields, const MergeSchema&
     }
   }
 }
+
+}  // namespace
 
 void RemoveFields(JsonValue& object, const FieldSet& fields, const MergeSchema& schema) {
   RemoveFieldsAt(object, fields, schema, "");

@@ -163,6 +163,8 @@ HttpResponse ApiServer::Watch(const Call& call) {
     }
   }
   HttpResponse response;
+  // The stream parameter also keeps the transport from gzip-buffering events.
+  response.content_type = "application/json;stream=watch";
   response.stream = std::make_shared<WatchStream>(&store_, call.type, std::move(options), clock_);
   return response;
 }
