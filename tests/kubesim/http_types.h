@@ -43,6 +43,7 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<ResponseStream> stream;  // set instead of body for watches
+  std::string created_name;  // a create's object name, which its URL lacks (for the audit log)
 };
 
 HttpResponse JsonResponse(int status, std::string body);

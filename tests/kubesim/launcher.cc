@@ -147,6 +147,7 @@ HttpResult KubesimProcess::Request(const std::string& method, const std::string&
   client.set_ca_cert_store(StoreFromPem(ca_pem_));
   client.enable_server_certificate_verification(true);
   client.set_connection_timeout(5);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(30);
   httplib::Headers sent;
   for (const auto& [k, v] : headers) sent.emplace(k, v);

@@ -225,13 +225,24 @@ Result<Object> DecodeKubernetesProtobuf(const std::string& body) {
   if (body.compare(0, kMagic.size(), kMagic) != 0) {
     return Status::InvalidArgument("protobuf body does not start with the k8s envelope");
   }
-  std::string_view envelope = std::string_view(body).substr(kMagic.size());
-  std::string_view type_meta = StringField(envelope, 1);
+  WireReader envelope(std::string_view(body).substr(kMagic.size()));
+  std::string_view type_meta, raw, encoding;
+  while (!envelope.done()) {
+    uint64_t tag;
+    std::string_view bytes;
+    if (!envelope.Varint(&tag)) return Malformed();
+    if ((tag & 7) != 2) {
+      if (!envelope.Skip(static_cast<int>(tag & 7))) return Malformed();
+      continue;
+    }
+    if (!envelope.Bytes(&bytes)) return Malformed();
+    if ((tag >> 3) == 1) type_meta = bytes;
+    if ((tag >> 3) == 2) raw = bytes;
+    if ((tag >> 3) == 3) encoding = bytes;
+  }
   std::string api_version(StringField(type_meta, 1));
   std::string kind(StringField(type_meta, 2));
-  if (!StringField(envelope, 3).empty()) {
-    return Status::Unsupported("protobuf content encoding is not supported");
-  }
+  if (!encoding.empty()) return Status::Unsupported("protobuf content encoding is not supported");
   const ProtoMessage* schema = FindProtoMessage(kind);
   if (kind.empty() || !schema || kind == "Unknown" || kind == "TypeMeta") {
     return Status::Unsupported("protobuf encoding of kind " + kind + " is not supported");
@@ -241,7 +252,7 @@ Result<Object> DecodeKubernetesProtobuf(const std::string& body) {
   JsonAllocator& a = object.allocator();
   SetString(root, "apiVersion", api_version, a);
   SetString(root, "kind", kind, a);
-  Status s = DecodeMessage(StringField(envelope, 2), *schema, root, a, 0);
+  Status s = DecodeMessage(raw, *schema, root, a, 0);
   if (!s.ok()) return s;
   return object;
 }

@@ -58,6 +58,7 @@ class HttpsServer::Impl {
     SSL_CTX_set_min_proto_version(server_.ssl_context(), TLS1_2_VERSION);
     server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
     server_.set_payload_max_length(kMaxBodyBytes);
+    server_.set_tcp_nodelay(true);
     server_.set_keep_alive_max_count(1000);
     server_.set_keep_alive_timeout(30);
     server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -113,6 +114,7 @@ class HttpsServer::Impl {
     HttpResponse response =
         Respond(request, info, req.get_header_value("Authorization"), &record, res);
     if (record.fault != "drop") WriteResponse(response, res);
+    if (info.name.empty()) info.name = response.created_name;
     record.code = res.status;
     record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - started)

@@ -152,8 +152,10 @@ HttpResponse ApiServer::Create(const Call& call) {
   if (manager.empty()) manager = DefaultFieldManager(call.request.user_agent);
   WriteContext ctx{call.type, manager, "", call.request.Query("dryRun") == "All"};
   auto committed = CommitCreate(ctx, std::move(object), false);
-  if (!committed.ok()) return ErrorResponse(committed.error());
-  return JsonResponse(201, Render(committed->object, call.type));
+  HttpResponse response = committed.ok() ? JsonResponse(201, Render(committed->object, call.type))
+                                         : ErrorResponse(committed.error());
+  response.created_name = name;
+  return response;
 }
 
 HttpResponse ApiServer::Update(const Call& call) {

@@ -535,7 +535,7 @@ TEST_F(KubectlFidelityTest, AuditLogRecordsKubectlWrites) {
                      "fid-audit/configmaps?fieldManager=kubectl-create"),
             std::string::npos);
   EXPECT_NE(log.find("\"resource\":\"configmaps\",\"subresource\":\"\",\"namespace\":\"fid-audit\""
-                     ",\"name\":\"\",\"code\":201"),
+                     ",\"name\":\"audited\",\"code\":201"),
             std::string::npos);
 }
 

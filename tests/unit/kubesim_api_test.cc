@@ -1,0 +1,282 @@
+// kubesim's API logic in process (no sockets): selectors, tables, protobuf bodies, request
+// routing, namespace finalization and watch streams, with a fixed clock.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "kubesim/api_server.h"
+#include "kubesim/json_util.h"
+#include "kubesim/protobuf.h"
+#include "kubesim/request_info.h"
+#include "kubesim/selectors.h"
+#include "kubesim/table.h"
+#include "object/clock.h"
+
+namespace mlgitops::kubesim {
+namespace {
+
+Object Parse(const std::string& json) {
+  auto parsed = ParseJson(json, "test");
+  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+  return parsed.ok() ? std::move(*parsed) : Object();
+}
+
+struct SelectorCase {
+  const char* selector;
+  bool matches;
+};
+
+class LabelSelectorTest : public ::testing::TestWithParam<SelectorCase> {};
+
+TEST_P(LabelSelectorTest, MatchesLabelsOfAnObject) {
+  Object o = Parse(R"({"metadata":{"labels":{"app":"web","tier":"front","env":"prod"}}})");
+  auto selector = LabelSelector::Parse(GetParam().selector);
+  ASSERT_TRUE(selector.ok()) << selector.status().message();
+  EXPECT_EQ(selector->Matches(o.json()), GetParam().matches) << GetParam().selector;
+}
+
+INSTANTIATE_TEST_SUITE_P(EqualityAndSets, LabelSelectorTest,
+                         ::testing::Values(SelectorCase{"", true}, SelectorCase{"app=web", true},
+                                           SelectorCase{"app==web", true},
+                                           SelectorCase{"app!=web", false},
+                                           SelectorCase{"app=web,tier=back", false},
+                                           SelectorCase{"tier in (front, back)", true},
+                                           SelectorCase{"tier notin (front)", false},
+                                           SelectorCase{"missing notin (x)", true},
+                                           SelectorCase{"env", true}, SelectorCase{"!env", false},
+                                           SelectorCase{"!missing,app in (web)", true},
+                                           SelectorCase{"missing!=x", true}));
+
+TEST(SelectorParseTest, RejectsMalformedSelectorsWithTheServersWording) {
+  for (const char* bad : {"a in b", "a=b,,c", "bad key=1", "a=has space"}) {
+    auto parsed = LabelSelector::Parse(bad);
+    EXPECT_FALSE(parsed.ok()) << bad;
+    if (!parsed.ok()) {
+      EXPECT_NE(parsed.status().message().find("unable to parse requirement"), std::string::npos);
+    }
+  }
+  auto field = FieldSelector::Parse("metadata.name=web,status.phase!=Running", "pods");
+  ASSERT_TRUE(field.ok());
+  EXPECT_EQ(field->PinnedName(), "web");
+  EXPECT_TRUE(
+      field->Matches(Parse(R"({"metadata":{"name":"web"},"status":{"phase":"Pending"}})").json()));
+  EXPECT_FALSE(FieldSelector::Parse("status.phase=Running", "configmaps").ok());
+}
+
+TEST(HumanDurationTest, FollowsKubernetesShortDurations) {
+  EXPECT_EQ(HumanDuration(5), "5s");
+  EXPECT_EQ(HumanDuration(119), "119s");
+  EXPECT_EQ(HumanDuration(125), "2m5s");
+  EXPECT_EQ(HumanDuration(600), "10m");
+  EXPECT_EQ(HumanDuration(3 * 3600 + 120), "3h2m");
+  EXPECT_EQ(HumanDuration(20 * 3600), "20h");
+  EXPECT_EQ(HumanDuration(3 * 86400 + 4 * 3600), "3d4h");
+  EXPECT_EQ(HumanDuration(40 * 86400), "40d");
+  EXPECT_EQ(HumanDuration(3 * 365 * 86400 + 20 * 86400), "3y20d");
+  EXPECT_EQ(HumanDuration(-5), "<invalid>");
+}
+
+// Minimal protobuf writer for test inputs.
+std::string Varint(uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+  return out;
+}
+std::string Field(int number, const std::string& bytes) {
+  return Varint(static_cast<uint64_t>(number) << 3 | 2) + Varint(bytes.size()) + bytes;
+}
+std::string IntField(int number, int64_t value) {
+  return Varint(static_cast<uint64_t>(number) << 3) + Varint(static_cast<uint64_t>(value));
+}
+
+TEST(ProtobufTest, DecodesTheEnvelopeOfATypedClientsSecret) {
+  std::string meta = Field(1, "creds") + Field(2, "") + IntField(7, 0) +
+                     Field(11, Field(1, "team") + Field(2, "ml"));
+  std::string secret = Field(1, meta) + Field(2, Field(1, "user") + Field(2, "v")) + Field(3, "");
+  std::string body = std::string("k8s\0", 4) + Field(1, Field(1, "v1") + Field(2, "Secret")) +
+                     Field(2, secret) + Field(3, "") + Field(4, "");
+  auto decoded = DecodeKubernetesProtobuf(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->json(), Parse(R"({"apiVersion":"v1","kind":"Secret",
+    "metadata":{"name":"creds","labels":{"team":"ml"}},"data":{"user":"dg=="}})")
+                                 .json())
+      << ToJson(decoded->json());
+}
+
+TEST(ProtobufTest, KeepsExplicitZeroesOfPointerFieldsAndNegativeNumbers) {
+  std::string spec = IntField(1, 0) + IntField(5, -1);  // replicas: 0, minReadySeconds: -1
+  std::string body = std::string("k8s\0", 4) +
+                     Field(1, Field(1, "apps/v1") + Field(2, "Deployment")) +
+                     Field(2, Field(1, Field(1, "d")) + Field(2, spec));
+  auto decoded = DecodeKubernetesProtobuf(body);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(GetInt(decoded->json(), "spec.replicas").value_or(-9), 0);
+  EXPECT_EQ(GetInt(decoded->json(), "spec.minReadySeconds").value_or(0), -1);
+}
+
+TEST(ProtobufTest, RefusesUnknownKindsAndGarbage) {
+  std::string unknown =
+      std::string("k8s\0", 4) + Field(1, Field(1, "v1") + Field(2, "Pod")) + Field(2, "");
+  EXPECT_EQ(DecodeKubernetesProtobuf(unknown).status().code(), Status::Code::kUnsupported);
+  EXPECT_FALSE(DecodeKubernetesProtobuf("not protobuf").ok());
+  std::string truncated =
+      std::string("k8s\0", 4) + Field(1, Field(1, "v1") + Field(2, "ConfigMap")) + "\x12\x7f\x0a";
+  EXPECT_EQ(DecodeKubernetesProtobuf(truncated).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(RequestInfoTest, SplitsPathsTheWayTheApiServerDoes) {
+  RequestInfo pod = ParseRequestInfo("GET", "/api/v1/namespaces/ml/pods/web/status", false);
+  EXPECT_EQ(pod.verb, "get");
+  EXPECT_EQ(pod.namespace_, "ml");
+  EXPECT_EQ(pod.resource, "pods");
+  EXPECT_EQ(pod.name, "web");
+  EXPECT_EQ(pod.subresource, "status");
+  RequestInfo ns = ParseRequestInfo("PUT", "/api/v1/namespaces/ml/finalize", false);
+  EXPECT_EQ(ns.resource, "namespaces");
+  EXPECT_EQ(ns.name, "ml");
+  EXPECT_EQ(ns.subresource, "finalize");
+  RequestInfo watch = ParseRequestInfo("GET", "/apis/apps/v1/deployments", true);
+  EXPECT_EQ(watch.verb, "watch");
+  EXPECT_EQ(watch.group, "apps");
+  EXPECT_EQ(ParseRequestInfo("DELETE", "/apis/apps/v1/namespaces/x/deployments", false).verb,
+            "deletecollection");
+  EXPECT_FALSE(ParseRequestInfo("GET", "/version", false).is_resource_request);
+}
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  HttpResponse Call(const std::string& method, const std::string& path,
+                    const std::string& body = "", const std::string& accept = "",
+                    const std::string& content_type = "application/json") {
+    HttpRequest request;
+    request.method = method;
+    size_t q = path.find('?');
+    request.path = path.substr(0, q);
+    if (q != std::string::npos) {
+      std::string query = path.substr(q + 1);
+      size_t start = 0;
+      while (start < query.size()) {
+        size_t amp = query.find('&', start);
+        if (amp == std::string::npos) amp = query.size();
+        std::string pair = query.substr(start, amp - start);
+        size_t eq = pair.find('=');
+        request.query.emplace(pair.substr(0, eq),
+                              eq == std::string::npos ? "" : pair.substr(eq + 1));
+        start = amp + 1;
+      }
+    }
+    request.body = body;
+    request.accept = accept;
+    request.content_type = content_type;
+    request.user_agent = "unit-test/1.0";
+    return server_.Handle(request,
+                          ParseRequestInfo(method, request.path, request.QueryBool("watch")));
+  }
+
+  FixedClock clock_{1700000000};
+  ApiServer server_{&clock_};
+};
+
+TEST_F(ApiServerTest, TablesUseKindSpecificColumnsAndTheClockForAges) {
+  ASSERT_EQ(Call("POST", "/apis/apps/v1/namespaces/default/deployments",
+                 R"({"metadata":{"name":"web"},"spec":{"replicas":3,
+                     "selector":{"matchLabels":{"app":"web"}},
+                     "template":{"spec":{"containers":[{"name":"c","image":"nginx"}]}}}})")
+                .status,
+            201);
+  clock_.Set(1700000000 + 3 * 3600 + 120);
+  HttpResponse table = Call("GET", "/apis/apps/v1/namespaces/default/deployments", "",
+                            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+  Object t = Parse(table.body);
+  EXPECT_EQ(GetString(t.json(), "kind"), "Table");
+  std::vector<std::string> columns;
+  for (const auto& c : t.json()["columnDefinitions"].GetArray()) {
+    if (GetInt(c, "priority").value_or(0) == 0) columns.push_back(GetString(c, "name"));
+  }
+  EXPECT_EQ(columns, (std::vector<std::string>{"Name", "Ready", "Up-to-date", "Available", "Age"}));
+  EXPECT_EQ(ToJson(t.json()["rows"][0]["cells"]),
+            R"(["web","0/3",0,0,"3h2m","c","nginx","app=web"])");
+  EXPECT_EQ(GetString(t.json()["rows"][0]["object"], "kind"), "PartialObjectMetadata");
+}
+
+TEST_F(ApiServerTest, CrdPrinterColumnsAndListTypesComeFromItsSchema) {
+  HttpResponse crd = Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", R"({
+    "metadata":{"name":"trainings.ml.io"},
+    "spec":{"group":"ml.io","scope":"Namespaced","names":{"plural":"trainings","kind":"Training"},
+      "versions":[
+        {"name":"v1beta1","served":true,"storage":false},
+        {"name":"v1","served":true,"storage":true,"subresources":{"status":{}},
+         "additionalPrinterColumns":[{"name":"State","type":"string","jsonPath":".status.state"},
+                                     {"name":"Workers","type":"integer","jsonPath":".spec.workers"}],
+         "schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object",
+           "properties":{"hosts":{"type":"array","x-kubernetes-list-type":"map",
+             "x-kubernetes-list-map-keys":["name"],"items":{"type":"object"}}}}}}}}]}})");
+  ASSERT_EQ(crd.status, 201) << crd.body;
+  auto type = server_.catalog().Find("ml.io", "v1", "trainings");
+  ASSERT_TRUE(type.has_value());
+  EXPECT_TRUE(type->has_status);
+  EXPECT_EQ(type->list_map_keys.at("spec.hosts"), (std::vector<std::string>{"name"}));
+  EXPECT_EQ(server_.catalog().Groups().back().versions, (std::vector<std::string>{"v1", "v1beta1"}))
+      << "GA versions are preferred over betas";
+  ASSERT_EQ(
+      Call("POST", "/apis/ml.io/v1/namespaces/default/trainings",
+           R"({"metadata":{"name":"t"},"spec":{"workers":4,"hosts":[{"name":"a","ip":"1"}]}})")
+          .status,
+      201);
+  // Strategic merge is not offered for custom resources; merge patch is.
+  EXPECT_EQ(Call("PATCH", "/apis/ml.io/v1/namespaces/default/trainings/t", R"({"spec":{}})", "",
+                 "application/strategic-merge-patch+json")
+                .status,
+            415);
+  HttpResponse table = Call("GET", "/apis/ml.io/v1/namespaces/default/trainings/t", "",
+                            "application/json;as=Table;v=v1;g=meta.k8s.io");
+  Object t = Parse(table.body);
+  EXPECT_EQ(ToJson(t.json()["rows"][0]["cells"]), R"(["t","",4])");
+}
+
+TEST_F(ApiServerTest, NamespaceDeletionFinishesOnTheControllerTick) {
+  ASSERT_EQ(Call("POST", "/api/v1/namespaces", R"({"metadata":{"name":"tmp"}})").status, 201);
+  ASSERT_EQ(
+      Call("POST", "/api/v1/namespaces/tmp/configmaps", R"({"metadata":{"name":"a"}})").status,
+      201);
+  HttpResponse deleted = Call("DELETE", "/api/v1/namespaces/tmp");
+  EXPECT_EQ(GetString(Parse(deleted.body).json(), "status.phase"), "Terminating");
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/tmp").status, 200);
+  server_.Tick();
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/tmp").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/tmp/configmaps/a").status, 404);
+}
+
+TEST_F(ApiServerTest, WatchStreamsStartWithCurrentObjectsAndEndAtTheDeadline) {
+  ASSERT_EQ(
+      Call("POST", "/api/v1/namespaces/default/configmaps", R"({"metadata":{"name":"a"}})").status,
+      201);
+  HttpResponse watch = Call("GET",
+                            "/api/v1/namespaces/default/configmaps?watch=true"
+                            "&timeoutSeconds=1&allowWatchBookmarks=true"
+                            "&sendInitialEvents=true&resourceVersionMatch=NotOlderThan");
+  ASSERT_NE(watch.stream, nullptr);
+  EXPECT_EQ(watch.content_type, "application/json;stream=watch");
+  std::string chunk;
+  ASSERT_TRUE(watch.stream->Next(&chunk));
+  EXPECT_NE(chunk.find(R"("type":"ADDED")"), std::string::npos);
+  EXPECT_NE(chunk.find(R"("k8s.io/initial-events-end":"true")"), std::string::npos) << chunk;
+  ASSERT_EQ(
+      Call("POST", "/api/v1/namespaces/default/configmaps", R"({"metadata":{"name":"b"}})").status,
+      201);
+  chunk.clear();
+  ASSERT_TRUE(watch.stream->Next(&chunk));
+  EXPECT_NE(chunk.find(R"("name":"b")"), std::string::npos) << chunk;
+  auto started = std::chrono::steady_clock::now();
+  while (watch.stream->Next(&chunk)) {
+    ASSERT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  }
+  server_.Shutdown();
+}
+
+}  // namespace
+}  // namespace mlgitops::kubesim
