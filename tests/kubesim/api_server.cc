@@ -78,6 +78,7 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
   }
   Call call{request, info, *type, ns};
   if (scale) return Scale(call);
+  if (type->kind == "SelfSubjectAccessReview") return ReviewAccess(call);
   const std::string& verb = info.verb;
   bool named = !info.name.empty();
   if (verb == "get") return Get(call);
@@ -89,6 +90,20 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
   if (verb == "delete" && info.subresource.empty()) return Delete(call);
   if (verb == "deletecollection" && type->plural != "namespaces") return DeleteCollection(call);
   return ErrorResponse(NotAllowed());
+}
+
+HttpResponse ApiServer::ReviewAccess(const Call& call) {
+  if (call.info.verb != "create") return ErrorResponse(NotAllowed());
+  auto parsed = DecodeBody(call, false);
+  if (!parsed.ok()) return ErrorResponse(parsed.error());
+  // kubesim has one all-powerful user: every question is answered yes.
+  Object review = std::move(*parsed);
+  JsonAllocator& a = review.allocator();
+  JsonValue status(rapidjson::kObjectType);
+  SetMember(status, "allowed", JsonValue(true), a);
+  SetString(status, "reason", "kubesim authorizes every authenticated request", a);
+  SetMember(review.mutable_json(), "status", std::move(status), a);
+  return JsonResponse(201, ToJson(review.json()));
 }
 
 void ApiServer::Tick() {

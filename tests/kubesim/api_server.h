@@ -54,6 +54,7 @@ class ApiServer {
   };
 
   HttpResponse ServeResource(const HttpRequest& request, const RequestInfo& info);
+  HttpResponse ReviewAccess(const Call& call);
 
   // read_handlers.cc
   HttpResponse Get(const Call& call);

@@ -111,6 +111,14 @@ const std::vector<Builtin>& Builtins() {
        true},
       {"coordination.k8s.io/v1", "Lease", "leases", true, {}, {}, false, false},
       {"storage.k8s.io/v1", "StorageClass", "storageclasses", false, {"sc"}, {}, false, false},
+      {"authorization.k8s.io/v1",
+       "SelfSubjectAccessReview",
+       "selfsubjectaccessreviews",
+       false,
+       {},
+       {},
+       false,
+       false},
   };
   return kBuiltins;
 }
@@ -134,6 +142,7 @@ ResourceType FromBuiltin(const Builtin& b) {
   t.categories = b.categories;
   t.verbs = kAllVerbs;
   // Namespaces cannot be deleted as a collection.
+  if (t.kind == "SelfSubjectAccessReview") t.verbs = {"create"};
   if (t.plural == "namespaces") {
     t.verbs.erase(std::find(t.verbs.begin(), t.verbs.end(), "deletecollection"));
   }

@@ -58,6 +58,33 @@ void DefaultService(JsonValue& obj, const JsonValue* old, JsonAllocator& a) {
   }
 }
 
+// Container ports default to TCP (describe prints "8080/TCP"; port list keys include it).
+void DefaultPodSpec(JsonValue& obj, const char* spec_path, JsonAllocator& a) {
+  JsonValue* spec = FindMutable(obj, spec_path);
+  if (!spec || !spec->IsObject()) return;
+  for (const char* list : {"containers", "initContainers"}) {
+    JsonValue* containers = FindMember(*spec, list);
+    if (!containers || !containers->IsArray()) continue;
+    for (auto& container : containers->GetArray()) {
+      JsonValue* ports = FindMember(container, "ports");
+      if (!ports || !ports->IsArray()) continue;
+      for (auto& port : ports->GetArray()) {
+        if (port.IsObject() && !FindMember(port, "protocol")) SetString(port, "protocol", "TCP", a);
+      }
+    }
+  }
+}
+
+const char* PodSpecPath(const ResourceType& t) {
+  if (t.group == "" && t.kind == "Pod") return "spec";
+  if (t.group == "batch" && t.kind == "CronJob") return "spec.jobTemplate.spec.template.spec";
+  if ((t.group == "apps" && t.kind != "ControllerRevision") || Is(t, "batch", "Job") ||
+      Is(t, "", "ReplicationController")) {
+    return "spec.template.spec";
+  }
+  return nullptr;
+}
+
 void DefaultNamespace(JsonValue& obj, JsonAllocator& a) {
   std::string name = GetString(obj, "metadata.name");
   JsonValue& labels = EnsureObject(EnsureObject(obj, "metadata", a), "labels", a);
@@ -73,6 +100,7 @@ void DefaultNamespace(JsonValue& obj, JsonAllocator& a) {
 
 void ApplyDefaults(const ResourceType& type, JsonValue& object, const JsonValue* old,
                    JsonAllocator& a) {
+  if (const char* pod_spec = PodSpecPath(type)) DefaultPodSpec(object, pod_spec, a);
   if (Is(type, "", "Namespace")) {
     DefaultNamespace(object, a);
   } else if (Is(type, "", "Service")) {

@@ -46,6 +46,8 @@ class KubesimProcess {
   int port() const { return port_; }
   const std::string& token() const { return token_; }
   const std::string& ca_pem() const { return ca_pem_; }
+  /// The CA in a PEM file (beside the kubeconfig), for clients that want a path.
+  const std::string& ca_path() const { return ca_path_; }
   pid_t pid() const { return pid_; }
 
   /// One HTTPS request verifying the server against the run's CA, with the bearer token
@@ -67,6 +69,7 @@ class KubesimProcess {
   int port_ = 0;
   std::string token_;
   std::string ca_pem_;
+  std::string ca_path_;  // ca_pem_ written beside the kubeconfig, for the HTTPS client
 };
 
 }  // namespace mlgitops::kubesim

@@ -145,6 +145,15 @@ const std::map<std::string, ProtoMessage>& Messages() {
          {M(1, "metadata", "ObjectMeta"), Ms(2, "subjects", "Subject"),
           M(3, "roleRef", "RoleRef")}},
         {"Subject", {S(1, "kind"), S(2, "apiGroup"), S(3, "name"), S(4, "namespace")}},
+        {"SelfSubjectAccessReview",
+         {M(1, "metadata", "ObjectMeta"), M(2, "spec", "SelfSubjectAccessReviewSpec")}},
+        {"SelfSubjectAccessReviewSpec",
+         {M(1, "resourceAttributes", "ResourceAttributes"),
+          M(2, "nonResourceAttributes", "NonResourceAttributes")}},
+        {"ResourceAttributes",
+         {S(1, "namespace"), S(2, "verb"), S(3, "group"), S(4, "version"), S(5, "resource"),
+          S(6, "subresource"), S(7, "name")}},
+        {"NonResourceAttributes", {S(1, "path"), S(2, "verb")}},
         {"RoleRef", {S(1, "apiGroup"), S(2, "kind"), S(3, "name")}},
     };
     std::map<std::string, ProtoMessage> by_name;

@@ -527,6 +527,18 @@ TEST_F(KubectlFidelityTest, GetWatchStreamsAddedAndModifiedEvents) {
   EXPECT_NE(watched.find("MODIFIED"), std::string::npos) << watched;
 }
 
+TEST_F(KubectlFidelityTest, DescribeAndAuthCanIWork) {
+  ASSERT_EQ(Kubectl("create namespace fid-describe"), 0);
+  ASSERT_EQ(
+      Kubectl("apply -f " + WriteManifest("describe.yaml", Deployment("fid-describe", "r:1"))), 0);
+  std::string out;
+  ASSERT_EQ(Kubectl("describe deployment ranker -n fid-describe", &out), 0) << out;
+  EXPECT_NE(out.find("Replicas:               2 desired"), std::string::npos) << out;
+  EXPECT_NE(out.find("Port:       8080/TCP"), std::string::npos) << "ports default to TCP\n" << out;
+  ASSERT_EQ(Kubectl("auth can-i create deployments -n fid-describe", &out), 0) << out;
+  EXPECT_EQ(Lines(out), (std::vector<std::string>{"yes"}));
+}
+
 TEST_F(KubectlFidelityTest, AuditLogRecordsKubectlWrites) {
   ASSERT_EQ(Kubectl("create namespace fid-audit"), 0);
   ASSERT_EQ(Kubectl("create configmap audited -n fid-audit"), 0);
