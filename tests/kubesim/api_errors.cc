@@ -121,6 +121,10 @@ ApiError MethodNotAllowed(const std::string& message) {
   return WithDetails(Make(405, "MethodNotAllowed", message), "", "", "");
 }
 
+ApiError MethodNotAllowedOnResource() {
+  return MethodNotAllowed("the server does not allow this method on the requested resource");
+}
+
 ApiError Forbidden(const std::string& group, const std::string& resource, const std::string& name,
                    const std::string& why) {
   std::string subject = QualifiedResource(group, resource);

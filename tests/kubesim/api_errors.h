@@ -47,6 +47,8 @@ ApiError Invalid(const std::string& group, const std::string& kind, const std::s
                  std::vector<StatusCause> causes);
 ApiError BadRequest(const std::string& message);
 ApiError MethodNotAllowed(const std::string& message);
+/// 405 for a verb the resource does not support (POST to a named object, ...).
+ApiError MethodNotAllowedOnResource();
 ApiError Forbidden(const std::string& group, const std::string& resource, const std::string& name,
                    const std::string& why);
 ApiError Unauthorized();

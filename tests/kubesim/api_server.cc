@@ -12,14 +12,6 @@ namespace {
 
 const char* const kSeedNamespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
 
-bool IsHealthPath(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/livez";
-}
-
-ApiError NotAllowed() {
-  return MethodNotAllowed("the server does not allow this method on the requested resource");
-}
-
 }  // namespace
 
 ApiServer::ApiServer(const Clock* clock) : clock_(clock) {
@@ -39,12 +31,7 @@ ApiServer::ApiServer(const Clock* clock) : clock_(clock) {
 std::string ApiServer::NowTimestamp() const { return Timestamp(Now()); }
 
 std::string ApiServer::Render(const ObjectPtr& object, const ResourceType& type) const {
-  if (GetString(object->json(), "apiVersion") == type.api_version()) {
-    return ToJson(object->json());
-  }
-  Object copy = object->Clone();
-  SetString(copy.mutable_json(), "apiVersion", type.api_version(), copy.allocator());
-  return ToJson(copy.json());
+  return RenderAs(*object, type.api_version());
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& request, const RequestInfo& info) {
@@ -54,7 +41,7 @@ HttpResponse ApiServer::Handle(const HttpRequest& request, const RequestInfo& in
     return ok;
   }
   if (info.is_resource_request) return ServeResource(request, info);
-  if (request.method != "GET") return ErrorResponse(NotAllowed());
+  if (request.method != "GET") return ErrorResponse(MethodNotAllowedOnResource());
   if (request.path.rfind("/openapi/", 0) == 0) return ServeOpenApi(catalog_, request);
   return ServeDiscovery(catalog_, request, server_address_);
 }
@@ -89,11 +76,11 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
   if (verb == "patch" && named) return Patch(call);
   if (verb == "delete" && info.subresource.empty()) return Delete(call);
   if (verb == "deletecollection" && type->plural != "namespaces") return DeleteCollection(call);
-  return ErrorResponse(NotAllowed());
+  return ErrorResponse(MethodNotAllowedOnResource());
 }
 
 HttpResponse ApiServer::ReviewAccess(const Call& call) {
-  if (call.info.verb != "create") return ErrorResponse(NotAllowed());
+  if (call.info.verb != "create") return ErrorResponse(MethodNotAllowedOnResource());
   auto parsed = DecodeBody(call, false);
   if (!parsed.ok()) return ErrorResponse(parsed.error());
   // kubesim has one all-powerful user: every question is answered yes.

@@ -123,11 +123,6 @@ const std::vector<Builtin>& Builtins() {
   return kBuiltins;
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 ResourceType FromBuiltin(const Builtin& b) {
   ResourceType t;
   std::string gv = b.group_version;
@@ -136,7 +131,7 @@ ResourceType FromBuiltin(const Builtin& b) {
   t.version = slash == std::string::npos ? gv : gv.substr(slash + 1);
   t.kind = b.kind;
   t.plural = b.plural;
-  t.singular = Lower(b.kind);
+  t.singular = Lowercase(b.kind);
   t.namespaced = b.namespaced;
   t.short_names = b.short_names;
   t.categories = b.categories;
@@ -154,6 +149,11 @@ ResourceType FromBuiltin(const Builtin& b) {
 }
 
 }  // namespace
+
+std::string Lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
 
 Catalog::Catalog() {
   for (const Builtin& b : Builtins()) {

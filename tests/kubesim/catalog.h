@@ -48,6 +48,9 @@ struct GroupVersions {
   std::vector<std::string> versions;  // preferred first
 };
 
+/// ASCII lowercase: singular resource names are lowercased kinds.
+std::string Lowercase(std::string s);
+
 class Catalog {
  public:
   /// A catalog holding the built-in types.

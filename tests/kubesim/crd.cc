@@ -12,11 +12,6 @@ namespace mlgitops::kubesim {
 
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 std::vector<std::string> Strings(const JsonValue& crd, const char* path) {
   std::vector<std::string> out;
   const JsonValue* list = Find(crd, path);
@@ -119,7 +114,7 @@ std::vector<StatusCause> ValidateCrd(const JsonValue& crd) {
   if (plural.empty())
     causes.push_back({"FieldValueRequired", "Required value", "spec.names.plural"});
   if (kind.empty()) causes.push_back({"FieldValueRequired", "Required value", "spec.names.kind"});
-  if (!plural.empty() && plural != Lower(plural)) {
+  if (!plural.empty() && plural != Lowercase(plural)) {
     causes.push_back({"FieldValueInvalid", "Invalid value: \"" + plural + "\": must be lowercase",
                       "spec.names.plural"});
   }
@@ -161,7 +156,7 @@ void SetCrdStatus(JsonValue& crd, const JsonValue* old, const std::string& now, 
   JsonValue names(rapidjson::kObjectType);
   std::string kind = GetString(crd, "spec.names.kind");
   SetString(names, "plural", GetString(crd, "spec.names.plural"), a);
-  SetString(names, "singular", GetString(crd, "spec.names.singular", Lower(kind)), a);
+  SetString(names, "singular", GetString(crd, "spec.names.singular", Lowercase(kind)), a);
   SetString(names, "kind", kind, a);
   SetString(names, "listKind", GetString(crd, "spec.names.listKind", kind + "List"), a);
   for (const char* list : {"shortNames", "categories"}) {
@@ -217,7 +212,7 @@ std::vector<ResourceType> TypesFromCrd(const JsonValue& crd) {
     t.version = GetString(v, "name");
     t.kind = GetString(crd, "spec.names.kind");
     t.plural = GetString(crd, "spec.names.plural");
-    t.singular = GetString(crd, "spec.names.singular", Lower(t.kind));
+    t.singular = GetString(crd, "spec.names.singular", Lowercase(t.kind));
     t.namespaced = GetString(crd, "spec.scope") != "Cluster";
     t.short_names = Strings(crd, "spec.names.shortNames");
     t.categories = Strings(crd, "spec.names.categories");

@@ -22,7 +22,7 @@ struct DeleteOptions {
 ApiResult<DeleteOptions> ReadDeleteOptions(const HttpRequest& request) {
   DeleteOptions o;
   o.propagation = request.Query("propagationPolicy");
-  o.dry_run = request.Query("dryRun") == "All";
+  o.dry_run = IsDryRun(request);
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return o;
   auto body = ParseJson(request.body, "DeleteOptions");
   if (!body.ok()) return BadRequest(body.status().message());

@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "kubesim/request_info.h"
+
 namespace mlgitops::kubesim {
 
 namespace {
@@ -242,18 +244,6 @@ std::string AggregatedList(const Catalog& catalog, bool core) {
   w.EndArray();
   w.EndObject();
   return buf.GetString();
-}
-
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
 }
 
 HttpResponse Aggregated(const Catalog& catalog, bool core) {

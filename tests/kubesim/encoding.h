@@ -1,4 +1,5 @@
-// Base64 (standard alphabet) for kubeconfig data and opaque list continue tokens.
+// Base64 (standard alphabet) for kubeconfig certificate data and opaque list continue tokens.
+// Decoding rejects anything that is not canonical base64.
 #pragma once
 
 #include <optional>

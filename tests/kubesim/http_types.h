@@ -46,6 +46,13 @@ struct HttpResponse {
   std::string created_name;  // a create's object name, which its URL lacks (for the audit log)
 };
 
+/// "application/json" from "application/json; charset=utf-8": the media type without parameters.
+std::string MediaType(const std::string& content_type);
+/// /healthz, /readyz, /livez: answered without authentication or injected faults.
+bool IsHealthPath(const std::string& path);
+/// ?dryRun=All: the request is validated and answered but nothing is stored.
+bool IsDryRun(const HttpRequest& request);
+
 HttpResponse JsonResponse(int status, std::string body);
 HttpResponse ErrorResponse(const ApiError& error);
 

@@ -12,7 +12,7 @@
 namespace mlgitops::kubesim {
 
 /// Deepest nesting accepted in a request body; recursive algorithms below rely on it.
-constexpr int kMaxJsonDepth = 100;
+constexpr int kMaxJsonDepth = 512;
 
 /// Parses JSON text (iteratively, so hostile nesting cannot overflow the stack) and refuses
 /// documents nested deeper than kMaxJsonDepth.

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <thread>
 
 #include "kubesim/api_server.h"
@@ -62,7 +64,12 @@ int Run(const Options& options) {
   std::string address = "127.0.0.1:" + std::to_string(*port);
   api.set_server_address(address);
 
-  std::thread serving([&] { server.Serve(); });
+  std::promise<void> served;
+  std::future<void> serving_done = served.get_future();
+  std::thread serving([&] {
+    server.Serve();
+    served.set_value();
+  });
   std::atomic<bool> stopping{false};
   std::thread ticking([&] {
     while (!stopping) {
@@ -86,9 +93,17 @@ int Run(const Options& options) {
   }
   stopping = true;
   api.Shutdown();
+  std::this_thread::sleep_for(100ms);  // open watches send their last chunk
   server.Stop();
-  serving.join();
   ticking.join();
+  // Workers finish their requests; an idle keep-alive connection would hold one until the
+  // keep-alive timeout, so after a grace period the process ends without waiting for it (all
+  // state is in memory and the audit log is flushed line by line).
+  if (serving_done.wait_for(1s) != std::future_status::ready) {
+    std::fprintf(stderr, "kubesim: stopped (idle connections closed)\n");
+    std::_Exit(exit_code);
+  }
+  serving.join();
   return exit_code;
 }
 

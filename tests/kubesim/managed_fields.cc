@@ -88,4 +88,8 @@ std::string DefaultFieldManager(const std::string& user_agent) {
   return manager.empty() ? "unknown" : manager;
 }
 
+std::string FieldManagerOf(const std::string& field_manager_param, const std::string& user_agent) {
+  return field_manager_param.empty() ? DefaultFieldManager(user_agent) : field_manager_param;
+}
+
 }  // namespace mlgitops::kubesim

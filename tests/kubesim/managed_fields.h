@@ -31,5 +31,7 @@ void RecordUpdate(std::vector<ManagedEntry>* entries, const ManagedEntry& writer
 
 /// The manager name a request without ?fieldManager gets: its User-Agent up to the first '/'.
 std::string DefaultFieldManager(const std::string& user_agent);
+/// ?fieldManager, or DefaultFieldManager(User-Agent) when absent.
+std::string FieldManagerOf(const std::string& field_manager_param, const std::string& user_agent);
 
 }  // namespace mlgitops::kubesim

@@ -148,6 +148,13 @@ bool SameObject(const JsonValue& a, const JsonValue& b) {
   return true;
 }
 
+std::string RenderAs(const Object& object, const std::string& api_version) {
+  if (GetString(object.json(), "apiVersion") == api_version) return ToJson(object.json());
+  Object copy = object.Clone();
+  SetString(copy.mutable_json(), "apiVersion", api_version, copy.allocator());
+  return ToJson(copy.json());
+}
+
 void CopyMemberFrom(JsonValue& to, const JsonValue& from, const char* key, JsonAllocator& a) {
   const JsonValue* source = FindMember(from, key);
   if (!source) {

@@ -26,6 +26,10 @@ bool SpecChanged(const JsonValue& before, const JsonValue& after);
 /// Deep equality of two objects ignoring metadata.resourceVersion and managedFields times.
 bool SameObject(const JsonValue& a, const JsonValue& b);
 
+/// The object's JSON with apiVersion set to `api_version` (objects are stored as written, and
+/// served as the version a request names).
+std::string RenderAs(const Object& object, const std::string& api_version);
+
 /// Replaces (or removes, when `from` lacks it) member `key` of `to` with a copy of `from`'s.
 void CopyMemberFrom(JsonValue& to, const JsonValue& from, const char* key, JsonAllocator& a);
 

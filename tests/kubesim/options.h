@@ -1,4 +1,5 @@
-// Command-line options of the kubesim binary.
+// Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults)
+// and the --help text that documents them.
 #pragma once
 
 #include <string>

@@ -13,12 +13,6 @@ namespace mlgitops::kubesim {
 
 namespace {
 
-std::string MediaTypeOf(const std::string& content_type) {
-  std::string media = content_type.substr(0, content_type.find(';'));
-  media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
-  return media;
-}
-
 ApiError PatchMediaTypeError(bool custom) {
   ApiError e = UnsupportedMediaType("");
   e.message = custom ? "the body of the request was in an unknown format - accepted media types "
@@ -45,7 +39,7 @@ void RestoreIdentity(JsonValue& next, const JsonValue& live, JsonAllocator& a) {
 
 HttpResponse ApiServer::Patch(const Call& call) {
   std::lock_guard<std::recursive_mutex> lock(write_mu_);
-  std::string media = MediaTypeOf(call.request.content_type);
+  std::string media = MediaType(call.request.content_type);
   ObjectPtr live = store_.Get(call.type.storage_key(), call.namespace_, call.info.name);
   if (media == "application/apply-patch+yaml") return Apply(call, live);
   bool custom = !call.type.crd_name.empty();
@@ -79,10 +73,8 @@ HttpResponse ApiServer::Patch(const Call& call) {
     return ErrorResponse(e);
   }
   RestoreIdentity(root, live->json(), a);
-  std::string manager = call.request.Query("fieldManager");
-  if (manager.empty()) manager = DefaultFieldManager(call.request.user_agent);
-  WriteContext ctx{call.type, manager, call.info.subresource,
-                   call.request.Query("dryRun") == "All"};
+  std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
+  WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
   auto committed = CommitUpdate(ctx, live, std::move(next), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, Render(committed->object, call.type));
@@ -156,7 +148,7 @@ HttpResponse ApiServer::Apply(const Call& call, const ObjectPtr& live) {
     return ErrorResponse(
         ApplyConflictError(type.group, type.plural, call.info.name, result.conflicts));
   }
-  WriteContext ctx{type, manager, call.info.subresource, call.request.Query("dryRun") == "All"};
+  WriteContext ctx{type, manager, call.info.subresource, IsDryRun(call.request)};
   if (!live) {
     auto created = CommitCreate(ctx, std::move(result.object), true);
     if (!created.ok()) return ErrorResponse(created.error());

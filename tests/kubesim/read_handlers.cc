@@ -45,6 +45,14 @@ bool DecodeContinue(const std::string& token, int64_t* rv, std::string* last_key
   return true;
 }
 
+TableOptions TableOptionsFor(const HttpRequest& request, int64_t now) {
+  TableOptions options;
+  options.now = now;
+  options.include_object = request.Query("includeObject");
+  if (options.include_object.empty()) options.include_object = "PartialObjectMetadata";
+  return options;
+}
+
 std::string SlotOf(const ObjectPtr& o) {
   return GetString(o->json(), "metadata.namespace") + "/" + GetString(o->json(), "metadata.name");
 }
@@ -55,10 +63,7 @@ HttpResponse ApiServer::Get(const Call& call) {
   ObjectPtr object = store_.Get(call.type.storage_key(), call.namespace_, call.info.name);
   if (!object) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
   if (WantsTable(call.request.accept)) {
-    TableOptions options;
-    options.now = Now();
-    options.include_object = call.request.Query("includeObject");
-    if (options.include_object.empty()) options.include_object = "PartialObjectMetadata";
+    TableOptions options = TableOptionsFor(call.request, Now());
     options.resource_version = GetString(object->json(), "metadata.resourceVersion");
     return JsonResponse(200, RenderTable(call.type, {object}, options));
   }
@@ -104,10 +109,7 @@ HttpResponse ApiServer::List(const Call& call) {
       remaining > 0 && !page.empty() ? EncodeContinue(list_rv, SlotOf(page.back())) : "";
 
   if (WantsTable(call.request.accept)) {
-    TableOptions options;
-    options.now = Now();
-    options.include_object = call.request.Query("includeObject");
-    if (options.include_object.empty()) options.include_object = "PartialObjectMetadata";
+    TableOptions options = TableOptionsFor(call.request, Now());
     options.resource_version = std::to_string(list_rv);
     options.continue_token = next_token;
     if (remaining > 0) options.remaining = remaining;

@@ -6,8 +6,6 @@
 
 namespace mlgitops::kubesim {
 
-namespace {
-
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -19,6 +17,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
   }
   return parts;
 }
+
+namespace {
 
 // Subresources of a Namespace object itself, as opposed to resources inside a namespace.
 bool IsNamespaceSubresource(const std::string& s) { return s == "status" || s == "finalize"; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace mlgitops::kubesim {
 
@@ -17,6 +18,9 @@ struct RequestInfo {
   std::string name;
   std::string subresource;
 };
+
+/// The non-empty segments of a URL path.
+std::vector<std::string> SplitPath(const std::string& path);
 
 /// Splits `path` ("/apis/apps/v1/namespaces/ml/deployments/web/status") for `method`;
 /// `watch` is true when the query asked for a watch (watch=1/true).

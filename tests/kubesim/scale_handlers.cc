@@ -41,12 +41,6 @@ Object ScaleOf(const JsonValue& object) {
   return scale;
 }
 
-std::string MediaTypeOf(const std::string& content_type) {
-  std::string media = content_type.substr(0, content_type.find(';'));
-  media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
-  return media;
-}
-
 }  // namespace
 
 HttpResponse ApiServer::Scale(const Call& call) {
@@ -55,13 +49,12 @@ HttpResponse ApiServer::Scale(const Call& call) {
   if (!live) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
   if (call.info.verb == "get") return JsonResponse(200, ToJson(ScaleOf(live->json()).json()));
   if (call.info.verb != "update" && call.info.verb != "patch") {
-    return ErrorResponse(
-        MethodNotAllowed("the server does not allow this method on the requested resource"));
+    return ErrorResponse(MethodNotAllowedOnResource());
   }
   Object scale = ScaleOf(live->json());
   auto body = ParseJson(call.request.body, "scale");
   if (!body.ok()) return ErrorResponse(BadRequest(body.status().message()));
-  std::string media = MediaTypeOf(call.request.content_type);
+  std::string media = MediaType(call.request.content_type);
   Status applied = Status::OK();
   if (call.info.verb == "update") {
     scale = std::move(*body);
@@ -84,9 +77,8 @@ HttpResponse ApiServer::Scale(const Call& call) {
     SetPath(next.mutable_json(), "metadata.resourceVersion", Str(sent_rv, next.allocator()),
             next.allocator());
   }
-  std::string manager = call.request.Query("fieldManager");
-  if (manager.empty()) manager = DefaultFieldManager(call.request.user_agent);
-  WriteContext ctx{call.type, manager, "scale", call.request.Query("dryRun") == "All"};
+  std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
+  WriteContext ctx{call.type, manager, "scale", IsDryRun(call.request)};
   auto committed = CommitUpdate(ctx, live, std::move(next), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, ToJson(ScaleOf(committed->object->json()).json()));

@@ -17,10 +17,6 @@ constexpr size_t kMaxBodyBytes = 3u << 20;  // kube-apiserver's request body lim
 constexpr size_t kMaxPathBytes = 8192;
 constexpr size_t kWorkerThreads = 64;  // each open watch holds one
 
-bool IsHealthPath(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/livez";
-}
-
 bool TokensEqual(const std::string& got, const std::string& want) {
   return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), got.size()) == 0;
 }

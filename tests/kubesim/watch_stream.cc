@@ -5,6 +5,7 @@
 
 #include "kubesim/api_errors.h"
 #include "kubesim/json_util.h"
+#include "kubesim/object_rules.h"
 #include "kubesim/table.h"
 
 namespace mlgitops::kubesim {
@@ -43,12 +44,8 @@ void WatchStream::AppendEvent(const char* type, const ObjectPtr& object, std::st
     t.resource_version = GetString(object->json(), "metadata.resourceVersion");
     first_table_ = false;
     *out += RenderTable(type_, {object}, t);
-  } else if (GetString(object->json(), "apiVersion") == type_.api_version()) {
-    *out += ToJson(object->json());
   } else {
-    Object copy = object->Clone();
-    SetString(copy.mutable_json(), "apiVersion", type_.api_version(), copy.allocator());
-    *out += ToJson(copy.json());
+    *out += RenderAs(*object, type_.api_version());
   }
   *out += "}\n";
 }
@@ -111,7 +108,8 @@ bool WatchStream::Next(std::string* out) {
     return true;
   }
   store_->WaitForEvents(cursor_, std::min(options_.deadline, now + kPollInterval));
-  return true;
+  // Ending in this same call lets the transport finish the response before it stops.
+  return !store_->shutting_down();
 }
 
 }  // namespace mlgitops::kubesim

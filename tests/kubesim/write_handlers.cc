@@ -20,12 +20,6 @@ bool IsCrdType(const ResourceType& t) {
   return t.group == "apiextensions.k8s.io" && t.kind == "CustomResourceDefinition";
 }
 
-std::string MediaType(const std::string& content_type) {
-  std::string media = content_type.substr(0, content_type.find(';'));
-  media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
-  return media;
-}
-
 // RBAC names only have to be valid path segments (ClusterRoles such as "system:admin").
 std::vector<StatusCause> ValidateNameFor(const ResourceType& type, const std::string& name) {
   if (type.group != "rbac.authorization.k8s.io") {
@@ -148,9 +142,8 @@ HttpResponse ApiServer::Create(const Call& call) {
     name = generate.substr(0, 58) + GenerateNameSuffix();
     SetString(meta, "name", name, object.allocator());
   }
-  std::string manager = call.request.Query("fieldManager");
-  if (manager.empty()) manager = DefaultFieldManager(call.request.user_agent);
-  WriteContext ctx{call.type, manager, "", call.request.Query("dryRun") == "All"};
+  std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
+  WriteContext ctx{call.type, manager, "", IsDryRun(call.request)};
   auto committed = CommitCreate(ctx, std::move(object), false);
   HttpResponse response = committed.ok() ? JsonResponse(201, Render(committed->object, call.type))
                                          : ErrorResponse(committed.error());
@@ -174,10 +167,8 @@ HttpResponse ApiServer::Update(const Call& call) {
   }
   ObjectPtr old = store_.Get(call.type.storage_key(), call.namespace_, call.info.name);
   if (!old) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
-  std::string manager = call.request.Query("fieldManager");
-  if (manager.empty()) manager = DefaultFieldManager(call.request.user_agent);
-  WriteContext ctx{call.type, manager, call.info.subresource,
-                   call.request.Query("dryRun") == "All"};
+  std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
+  WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
   auto committed = CommitUpdate(ctx, old, std::move(object), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, Render(committed->object, call.type));

@@ -10,16 +10,13 @@
 #include "kubesim/request_info.h"
 #include "kubesim/selectors.h"
 #include "kubesim/table.h"
+#include "kubesim_test_util.h"
 #include "object/clock.h"
 
 namespace mlgitops::kubesim {
 namespace {
 
-Object Parse(const std::string& json) {
-  auto parsed = ParseJson(json, "test");
-  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
-  return parsed.ok() ? std::move(*parsed) : Object();
-}
+constexpr auto Parse = testing::ParseOrFail;
 
 struct SelectorCase {
   const char* selector;

@@ -7,15 +7,12 @@
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/object_rules.h"
+#include "kubesim_test_util.h"
 
 namespace mlgitops::kubesim {
 namespace {
 
-Object Parse(const std::string& json) {
-  auto parsed = ParseJson(json, "test");
-  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
-  return parsed.ok() ? std::move(*parsed) : Object();
-}
+constexpr auto Parse = testing::ParseOrFail;
 
 class ServerSideApplyTest : public ::testing::Test {
  protected:

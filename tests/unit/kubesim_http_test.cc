@@ -12,28 +12,16 @@
 
 #include "kubesim/json_util.h"
 #include "kubesim/launcher.h"
+#include "kubesim_test_util.h"
 #include "test_util.h"
 
 namespace mlgitops::kubesim {
 namespace {
 
 using mlgitops::testing::TempDir;
+using testing::JsonLines;
 
-Object Json(const HttpResult& r) {
-  auto parsed = ParseJson(r.body, "response");
-  return parsed.ok() ? std::move(*parsed) : Object();
-}
-
-std::vector<Object> JsonLines(const std::string& text) {
-  std::vector<Object> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    auto parsed = ParseJson(line, "line");
-    if (parsed.ok()) out.push_back(std::move(*parsed));
-  }
-  return out;
-}
+Object Json(const HttpResult& r) { return testing::ParseOrFail(r.body); }
 
 class KubesimHttpTest : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 #include "kubesim/discovery.h"
 #include "kubesim/json_util.h"
 #include "kubesim/launcher.h"
+#include "kubesim_test_util.h"
 #include "test_util.h"
 
 namespace mlgitops::kubesim {
@@ -18,6 +19,8 @@ namespace {
 
 using mlgitops::testing::RunCommand;
 using mlgitops::testing::TempDir;
+using testing::Lines;
+using testing::Words;
 
 class KubectlFidelityTest : public ::testing::Test {
  protected:
@@ -99,22 +102,6 @@ class KubectlFidelityTest : public ::testing::Test {
 TempDir* KubectlFidelityTest::dir_ = nullptr;
 KubesimProcess* KubectlFidelityTest::process_ = nullptr;
 std::string* KubectlFidelityTest::start_error_ = nullptr;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-std::vector<std::string> Words(const std::string& line) {
-  std::vector<std::string> words;
-  std::istringstream in(line);
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
 
 const std::string kDeployment = R"(apiVersion: apps/v1
 kind: Deployment

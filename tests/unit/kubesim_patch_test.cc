@@ -5,15 +5,12 @@
 #include "kubesim/json_util.h"
 #include "kubesim/merge_schema.h"
 #include "kubesim/patch.h"
+#include "kubesim_test_util.h"
 
 namespace mlgitops::kubesim {
 namespace {
 
-Object Parse(const std::string& json) {
-  auto parsed = ParseJson(json, "test");
-  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
-  return parsed.ok() ? std::move(*parsed) : Object();
-}
+constexpr auto Parse = testing::ParseOrFail;
 
 ResourceType DeploymentType() {
   Catalog catalog;

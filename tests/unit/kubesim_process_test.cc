@@ -1,6 +1,7 @@
 // kubesim as a process: flags, readiness, kubeconfig, clean shutdown with open watches, TLS
 // trust, and fault injection (latency, 429 + Retry-After, 500, dropped connections).
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 
 #include "kubesim/json_util.h"
 #include "kubesim/launcher.h"
+#include "kubesim_test_util.h"
 #include "test_util.h"
 
 namespace mlgitops::kubesim {
@@ -38,17 +40,7 @@ class KubesimProcessTest : public ::testing::Test {
   static std::string Binary() { return mlgitops::testing::BinDir() + "/kubesim"; }
 
   std::vector<Object> AuditLines() {
-    std::vector<Object> out;
-    std::string text = mlgitops::testing::ReadFile(dir_.path() + "/audit.log");
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      auto parsed = ParseJson(text.substr(start, end - start), "audit line");
-      if (parsed.ok()) out.push_back(std::move(*parsed));
-      start = end + 1;
-    }
-    return out;
+    return testing::JsonLines(mlgitops::testing::ReadFile(dir_.path() + "/audit.log"));
   }
 
   TempDir dir_;
@@ -125,9 +117,25 @@ TEST_F(KubesimProcessTest, SigtermEndsOpenWatchesAndExitsCleanly) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
   ASSERT_EQ(watch.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   HttpResult result = watch.get();
-  EXPECT_NE(result.body.find("\"type\":\"ADDED\""), std::string::npos) << result.body;
+  EXPECT_NE(result.body.find("\"type\":\"ADDED\""), std::string::npos)
+      << result.status << " " << result.error << " " << result.body;
   std::string log = mlgitops::testing::ReadFile(process->log_path());
   EXPECT_NE(log.find("stopping on signal 15"), std::string::npos) << log;
+}
+
+TEST_F(KubesimProcessTest, IdleKeepAliveConnectionsDoNotDelayShutdown) {
+  auto process = Launch();
+  ASSERT_NE(process, nullptr);
+  httplib::SSLClient client("127.0.0.1", process->port());
+  client.set_ca_cert_path(process->ca_path().c_str());
+  client.enable_server_certificate_verification(true);
+  client.set_keep_alive(true);
+  auto response = client.Get("/readyz");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(process->Stop(10000), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
 }
 
 TEST_F(KubesimProcessTest, Injected429CarriesRetryAfterAndSparesHealthChecks) {
