@@ -248,6 +248,87 @@ TEST_F(ApiServerTest, NamespaceDeletionFinishesOnTheControllerTick) {
   EXPECT_EQ(Call("GET", "/api/v1/namespaces/tmp/configmaps/a").status, 404);
 }
 
+TEST_F(ApiServerTest, HostileBodiesGetClientErrorsNotCrashes) {
+  ASSERT_EQ(
+      Call("POST", "/api/v1/namespaces/default/configmaps", R"({"metadata":{"name":"t"}})").status,
+      201);
+  std::string deep;
+  for (int i = 0; i < 600; ++i) deep += R"({"a":)";
+  deep += "1" + std::string(600, '}');
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    bomb += std::string(1, c) + ": &" + std::string(1, c) + " [*" + prev + ", *" + prev + ", *" +
+            prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+            ", *" + prev + "]\n";
+  }
+  struct Case {
+    const char* method;
+    const char* path;
+    std::string body;
+    const char* type;
+  };
+  const std::string cm = "/api/v1/namespaces/default/configmaps";
+  std::vector<Case> cases = {
+      {"POST", cm.c_str(), "", "application/json"},
+      {"POST", cm.c_str(), "null", "application/json"},
+      {"POST", cm.c_str(), "[1,2]", "application/json"},
+      {"POST", cm.c_str(), deep, "application/json"},
+      {"POST", cm.c_str(), R"({"metadata":[]})", "application/json"},
+      {"POST", cm.c_str(), "\xff\xfe{", "application/json"},
+      {"POST", cm.c_str(), "k8s", "application/vnd.kubernetes.protobuf"},
+      {"POST", cm.c_str(), std::string("k8s\0\x0a\xff\xff\xff\xff\x0f", 10),
+       "application/vnd.kubernetes.protobuf"},
+      {"POST", cm.c_str(), "{}", "text/plain"},
+      {"PUT", "/api/v1/namespaces/default/configmaps/t", R"({"metadata":{"name":"other"}})",
+       "application/json"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t", "[1]", "application/merge-patch+json"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t",
+       R"([{"op":"move","from":"/x","path":"/y"}])", "application/json-patch+json"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t", R"({"op":"add"})",
+       "application/json-patch+json"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t", "[]",
+       "application/strategic-merge-patch+json"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t?fieldManager=x", bomb,
+       "application/apply-patch+yaml"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t?fieldManager=x", "kind: [",
+       "application/apply-patch+yaml"},
+      {"PATCH", "/api/v1/namespaces/default/configmaps/t?fieldManager=x",
+       "apiVersion: v1\nkind: Secret\nmetadata: {name: t}\n", "application/apply-patch+yaml"},
+      {"DELETE", "/api/v1/namespaces/default/configmaps/t", "{not json", "application/json"},
+      {"DELETE", "/api/v1/namespaces/default/configmaps/t", R"({"propagationPolicy":"Sideways"})",
+       "application/json"},
+      {"GET", "/api/v1/configmaps?labelSelector=a%20in%20(b&limit=-1", "", ""},
+      {"GET", "/api/v1/configmaps?watch=1&resourceVersion=abc", "", ""},
+  };
+  for (const Case& c : cases) {
+    HttpResponse r = Call(c.method, c.path, c.body, "", c.type);
+    EXPECT_GE(r.status, 400) << c.method << " " << c.path << " " << c.body.substr(0, 40);
+    EXPECT_LT(r.status, 500) << c.method << " " << c.path << " " << r.body;
+    if (r.status >= 400) {
+      EXPECT_EQ(GetString(Parse(r.body).json(), "kind"), "Status") << r.body;
+    }
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/default/configmaps/t").status, 200)
+      << "nothing above was half-applied";
+}
+
+TEST_F(ApiServerTest, DeleteCollectionHonoursSelectors) {
+  for (const char* name : {"a", "b", "c"}) {
+    std::string labels = std::string(name) == "c" ? "" : R"(,"labels":{"batch":"1"})";
+    ASSERT_EQ(Call("POST", "/api/v1/namespaces/default/configmaps",
+                   std::string(R"({"metadata":{"name":")") + name + "\"" + labels + "}}")
+                  .status,
+              201);
+  }
+  HttpResponse deleted =
+      Call("DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=batch=1");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(Parse(deleted.body).json()["items"].Size(), 2u);
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/default/configmaps/a").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/default/configmaps/c").status, 200);
+}
+
 TEST_F(ApiServerTest, WatchStreamsStartWithCurrentObjectsAndEndAtTheDeadline) {
   ASSERT_EQ(
       Call("POST", "/api/v1/namespaces/default/configmaps", R"({"metadata":{"name":"a"}})").status,
