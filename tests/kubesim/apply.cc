@@ -1,6 +1,8 @@
 // Server-side apply over field sets.
 #include "kubesim/apply.h"
 
+#include <algorithm>
+
 #include "kubesim/field_set.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
@@ -15,7 +17,11 @@ void MergeValue(JsonValue& live, const JsonValue& config, const MergeSchema& sch
 void MergeList(JsonValue& live, const JsonValue& config, const MergeSchema& schema,
                const std::string& path, JsonAllocator& a) {
   ListStrategy s = schema.ForList(path, config);
-  if (s.kind == ListStrategy::Kind::kAtomic || !live.IsArray()) {
+  bool keyless = s.kind == ListStrategy::Kind::kMap &&
+                 std::any_of(config.Begin(), config.End(),
+                             [&](const JsonValue& item) { return ItemKey(s, item).empty(); });
+  // Items without their keys cannot be matched: such a list is replaced whole, idempotently.
+  if (s.kind == ListStrategy::Kind::kAtomic || keyless || !live.IsArray()) {
     live = JsonValue(config, a);
     return;
   }

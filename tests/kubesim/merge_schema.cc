@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <map>
 
 #include "kubesim/json_util.h"
@@ -78,7 +79,8 @@ ListStrategy MergeSchema::ForList(const std::string& path, const JsonValue& list
   std::string field = LastSegment(path);
   if (field == "ports") {
     s.kind = Kind::kMap;
-    s.keys = {ItemsHave(list, "containerPort") ? "containerPort" : "port"};
+    s.keys = {ItemsHave(list, "containerPort") ? "containerPort" : "port", "protocol"};
+    s.key_defaults = {{"protocol", "TCP"}};
     return s;
   }
   if (field == "versions" && type_.kind == "CustomResourceDefinition") {
@@ -94,21 +96,26 @@ ListStrategy MergeSchema::ForList(const std::string& path, const JsonValue& list
   return s;
 }
 
-std::string ItemKey(const ListStrategy& strategy, const JsonValue& item) {
-  if (!item.IsObject()) return "";
+std::string ItemKey(const ListStrategy& strategy, const JsonValue& item, bool merge_key_only) {
+  if (!item.IsObject() || strategy.keys.empty()) return "";
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  bool any = false;
-  for (const std::string& key : strategy.keys) {
-    const JsonValue* v = FindMember(item, key);
-    if (!v) continue;
-    any = true;
+  size_t used = merge_key_only ? 1 : strategy.keys.size();
+  for (size_t i = 0; i < used; ++i) {
+    const std::string& key = strategy.keys[i];
     w.Key(key.c_str());
-    v->Accept(w);
+    if (const JsonValue* v = FindMember(item, key)) {
+      v->Accept(w);
+      continue;
+    }
+    auto fallback = std::find_if(strategy.key_defaults.begin(), strategy.key_defaults.end(),
+                                 [&](const auto& d) { return d.first == key; });
+    if (fallback == strategy.key_defaults.end()) return "";
+    w.String(fallback->second.c_str());
   }
   w.EndObject();
-  return any ? buf.GetString() : "";
+  return buf.GetString();
 }
 
 }  // namespace mlgitops::kubesim

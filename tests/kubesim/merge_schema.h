@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kubesim/catalog.h"
@@ -15,7 +16,12 @@ namespace mlgitops::kubesim {
 struct ListStrategy {
   enum class Kind { kAtomic, kMap, kSet };
   Kind kind = Kind::kAtomic;
-  std::vector<std::string> keys;  // for kMap
+  /// For kMap: server-side apply's list-map keys. Strategic merge patch merges by the first
+  /// alone (its patchMergeKey): container ports by containerPort, apply by containerPort and
+  /// protocol.
+  std::vector<std::string> keys;
+  /// Key fields the server defaults when absent (protocol: TCP), so keys match live objects.
+  std::vector<std::pair<std::string, std::string>> key_defaults;
 };
 
 class MergeSchema {
@@ -30,8 +36,10 @@ class MergeSchema {
   const ResourceType& type_;
 };
 
-/// The key of one list item under `strategy`, as JSON text ({"name":"web"}), "" if it has none.
-std::string ItemKey(const ListStrategy& strategy, const JsonValue& item);
+/// The key of one list item under `strategy`, as JSON text ({"name":"web"}), "" if a key
+/// field is missing; `merge_key_only` uses the first key alone (strategic merge patch).
+std::string ItemKey(const ListStrategy& strategy, const JsonValue& item,
+                    bool merge_key_only = false);
 /// A field name appended to a schema path.
 std::string ChildPath(const std::string& path, const std::string& field);
 

@@ -207,7 +207,7 @@ JsonValue CleanCopy(const JsonValue& v, JsonAllocator& a) {
 
 int FindKeyed(const JsonValue& list, const ListStrategy& s, const std::string& key) {
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
-    if (ItemKey(s, list[i]) == key) return static_cast<int>(i);
+    if (ItemKey(s, list[i], true) == key) return static_cast<int>(i);
   }
   return -1;
 }
@@ -234,7 +234,7 @@ Status MergeList(JsonValue& target, const JsonValue& patch, const MergeSchema& s
     }
   }
   for (const auto& item : patch.GetArray()) {
-    std::string key = ItemKey(s, item);
+    std::string key = ItemKey(s, item, true);
     if (key.empty()) {
       return Status::InvalidArgument("map: " + ToJson(item) +
                                      " does not contain declared merge "

@@ -108,6 +108,35 @@ TEST_F(ServerSideApplyTest, ChangingAnotherManagersFieldConflictsUnlessForced) {
   }
 }
 
+TEST_F(ServerSideApplyTest, PortsAreKeyedByNumberAndDefaultedProtocol) {
+  const std::string config = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+    "spec":{"template":{"spec":{"containers":[{"name":"dns","ports":[
+      {"containerPort":53},{"containerPort":53,"protocol":"UDP"}]}]}}}})";
+  ApplyResult first = Apply(empty_.json(), config, "ci");
+  auto paths = ReadManagedFields(first.object.json())[0].fields.Paths();
+  EXPECT_NE(
+      std::find(
+          paths.begin(), paths.end(),
+          R"(.spec.template.spec.containers[{"name":"dns"}].ports[{"containerPort":53,"protocol":"TCP"}])"),
+      paths.end());
+  // The server defaults protocol on the live object; re-applying must still match both ports.
+  Object live = first.object.Clone();
+  JsonValue& ports =
+      (*FindMutable(live.mutable_json(), "spec.template.spec.containers"))[0]["ports"];
+  SetString(ports[0], "protocol", "TCP", live.allocator());
+  ApplyResult again = Apply(live.json(), config, "ci");
+  EXPECT_EQ((*Find(again.object.json(), "spec.template.spec.containers"))[0]["ports"].Size(), 2u);
+  EXPECT_TRUE(SameObject(live.json(), again.object.json()));
+}
+
+TEST_F(ServerSideApplyTest, KeylessItemsReplaceTheListInsteadOfGrowingIt) {
+  const std::string config = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+    "spec":{"template":{"spec":{"containers":[{"image":"no-name"}]}}}})";
+  ApplyResult first = Apply(empty_.json(), config, "ci");
+  ApplyResult second = Apply(first.object.json(), config, "ci");
+  EXPECT_EQ((*Find(second.object.json(), "spec.template.spec.containers")).Size(), 1u);
+}
+
 TEST(FieldSetTest, RoundTripsThroughFieldsV1) {
   Object fields = Parse(R"({"f:metadata":{"f:labels":{"f:app":{}}},
                             "f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:image":{}}}}})");
