@@ -67,6 +67,9 @@ HttpResponse ApiServer::Get(const Call& call) {
     options.resource_version = GetString(object->json(), "metadata.resourceVersion");
     return JsonResponse(200, RenderTable(call.type, {object}, options));
   }
+  if (WantsPartialMetadata(call.request.accept)) {
+    return JsonResponse(200, PartialObjectMetadata(object->json()));
+  }
   return JsonResponse(200, Render(object, call.type));
 }
 
@@ -115,9 +118,11 @@ HttpResponse ApiServer::List(const Call& call) {
     if (remaining > 0) options.remaining = remaining;
     return JsonResponse(200, RenderTable(call.type, page, options));
   }
-  std::string out = "{\"kind\":" + Quote(call.type.kind + "List") +
-                    ",\"apiVersion\":" + Quote(call.type.api_version()) +
-                    ",\"metadata\":{\"resourceVersion\":" + Quote(std::to_string(list_rv));
+  bool partial = WantsPartialMetadata(call.request.accept);
+  std::string out =
+      "{\"kind\":" + Quote(partial ? "PartialObjectMetadataList" : call.type.kind + "List") +
+      ",\"apiVersion\":" + Quote(partial ? "meta.k8s.io/v1" : call.type.api_version()) +
+      ",\"metadata\":{\"resourceVersion\":" + Quote(std::to_string(list_rv));
   if (!next_token.empty()) {
     out += ",\"continue\":" + Quote(next_token) +
            ",\"remainingItemCount\":" + std::to_string(remaining);
@@ -125,7 +130,7 @@ HttpResponse ApiServer::List(const Call& call) {
   out += "},\"items\":[";
   for (size_t i = 0; i < page.size(); ++i) {
     if (i) out += ',';
-    out += Render(page[i], call.type);
+    out += partial ? PartialObjectMetadata(page[i]->json()) : Render(page[i], call.type);
   }
   out += "]}";
   return JsonResponse(200, std::move(out));

@@ -371,10 +371,7 @@ std::vector<Column> CustomColumns(const ResourceType& t) {
 std::string RowObject(const JsonValue& object, const std::string& include) {
   if (include == "None") return "";
   if (include == "Object") return ToJson(object);
-  std::string out = R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":)";
-  const JsonValue* meta = FindMember(object, "metadata");
-  out += meta ? ToJson(*meta) : "{}";
-  return out + "}";
+  return PartialObjectMetadata(object);
 }
 
 }  // namespace
@@ -382,6 +379,18 @@ std::string RowObject(const JsonValue& object, const std::string& include) {
 bool WantsTable(const std::string& accept) {
   return accept.find("as=Table") != std::string::npos &&
          accept.find("g=meta.k8s.io") != std::string::npos;
+}
+
+bool WantsPartialMetadata(const std::string& accept) {
+  return accept.find("as=PartialObjectMetadata") != std::string::npos &&
+         accept.find("g=meta.k8s.io") != std::string::npos;
+}
+
+std::string PartialObjectMetadata(const JsonValue& object) {
+  std::string out = R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":)";
+  const JsonValue* meta = FindMember(object, "metadata");
+  out += meta ? ToJson(*meta) : "{}";
+  return out + "}";
 }
 
 std::string HumanDuration(int64_t seconds) {

@@ -13,6 +13,10 @@ namespace mlgitops::kubesim {
 
 /// True when the Accept header lists `as=Table` (meta.k8s.io v1 or v1beta1).
 bool WantsTable(const std::string& accept);
+/// True when the Accept header asks for metadata only (`as=PartialObjectMetadata[List]`).
+bool WantsPartialMetadata(const std::string& accept);
+/// The meta.k8s.io/v1 PartialObjectMetadata of an object: its kind and metadata only.
+std::string PartialObjectMetadata(const JsonValue& object);
 
 struct TableOptions {
   int64_t now = 0;                                       // Unix seconds, for ages

@@ -313,6 +313,25 @@ TEST_F(ApiServerTest, HostileBodiesGetClientErrorsNotCrashes) {
       << "nothing above was half-applied";
 }
 
+TEST_F(ApiServerTest, MetadataOnlyClientsGetPartialObjectMetadata) {
+  ASSERT_EQ(Call("POST", "/api/v1/namespaces/default/configmaps",
+                 R"({"metadata":{"name":"m","labels":{"a":"b"}},"data":{"secret":"x"}})")
+                .status,
+            201);
+  const std::string accept =
+      "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+  Object list = Parse(Call("GET", "/api/v1/namespaces/default/configmaps", "", accept).body);
+  EXPECT_EQ(GetString(list.json(), "kind"), "PartialObjectMetadataList");
+  ASSERT_EQ(list.json()["items"].Size(), 1u);
+  EXPECT_EQ(GetString(list.json()["items"][0], "metadata.labels.a"), "b");
+  EXPECT_FALSE(list.json()["items"][0].HasMember("data"));
+  Object one = Parse(Call("GET", "/api/v1/namespaces/default/configmaps/m", "",
+                          "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1")
+                         .body);
+  EXPECT_EQ(GetString(one.json(), "kind"), "PartialObjectMetadata");
+  EXPECT_EQ(GetString(one.json(), "metadata.name"), "m");
+}
+
 TEST_F(ApiServerTest, DeleteCollectionHonoursSelectors) {
   for (const char* name : {"a", "b", "c"}) {
     std::string labels = std::string(name) == "c" ? "" : R"(,"labels":{"batch":"1"})";
