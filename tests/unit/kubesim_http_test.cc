@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -171,7 +170,9 @@ TEST_F(KubesimHttpTest, GenerateNameAppendsARandomSuffix) {
            R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"run-"}})");
   ASSERT_EQ(r.status, 201) << r.body;
   std::string name = GetString(Json(r).json(), "metadata.name");
-  EXPECT_TRUE(std::regex_match(name, std::regex("run-[bcdfghjklmnpqrstvwxz2456789]{5}"))) << name;
+  ASSERT_EQ(name.size(), 9u) << name;
+  EXPECT_EQ(name.substr(0, 4), "run-");
+  EXPECT_EQ(name.find_first_not_of("bcdfghjklmnpqrstvwxz2456789", 4), std::string::npos) << name;
 }
 
 TEST_F(KubesimHttpTest, ListPagesWithLimitAndContinue) {
@@ -488,7 +489,8 @@ TEST_F(KubesimHttpTest, ServerSideApplyNeedsAFieldManagerAndReportsConflicts) {
                            "application/apply-patch+yaml");
   EXPECT_EQ(forced.status, 200);
   EXPECT_EQ(GetString(Json(forced).json(), "data.k"), "two");
-  const JsonValue* managers = Find(Json(forced).json(), "metadata.managedFields");
+  Object forced_object = Json(forced);
+  const JsonValue* managers = Find(forced_object.json(), "metadata.managedFields");
   ASSERT_NE(managers, nullptr);
   EXPECT_EQ(managers->Size(), 1u) << "the forced manager took the only field";
 }

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -205,9 +204,8 @@ TEST_F(KubectlFidelityTest, CreateNamespaceThenGetJsonAndTable) {
   EXPECT_EQ(GetString(ns.json(), "kind"), "Namespace");
   EXPECT_EQ(GetString(ns.json(), "status.phase"), "Active");
   EXPECT_EQ(ns.label("kubernetes.io/metadata.name").value_or(""), "fid-ns");
-  EXPECT_TRUE(std::regex_match(GetString(ns.json(), "metadata.uid"),
-                               std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
-                                          "[0-9a-f]{12}")));
+  std::string uid = GetString(ns.json(), "metadata.uid");
+  EXPECT_TRUE(testing::FitsShape(uid, "hhhhhhhh-hhhh-4hhh-hhhh-hhhhhhhhhhhh")) << uid;
   EXPECT_FALSE(GetString(ns.json(), "metadata.creationTimestamp").empty());
 
   ASSERT_EQ(Kubectl("get namespace fid-ns", &out), 0) << out;
@@ -218,7 +216,7 @@ TEST_F(KubectlFidelityTest, CreateNamespaceThenGetJsonAndTable) {
   ASSERT_EQ(row.size(), 3u) << out;
   EXPECT_EQ(row[0], "fid-ns");
   EXPECT_EQ(row[1], "Active");
-  EXPECT_TRUE(std::regex_match(row[2], std::regex("[0-9]+s"))) << row[2];
+  EXPECT_TRUE(testing::FitsShape(row[2], "*s")) << row[2];
 
   EXPECT_NE(Kubectl("create namespace fid-ns", &out), 0);
   EXPECT_NE(out.find("namespaces \"fid-ns\" already exists"), std::string::npos) << out;

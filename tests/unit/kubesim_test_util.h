@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -35,6 +36,29 @@ inline std::vector<std::string> Words(const std::string& line) {
   std::istringstream in(line);
   for (std::string w; in >> w;) words.push_back(w);
   return words;
+}
+
+/// Whether `text` fits `shape`, where in the shape 'h' stands for a lowercase hex digit, 'd' for
+/// a decimal digit, '*' for one or more decimal digits at the end, and any other character for
+/// itself (std::regex is avoided: GCC 12 warns inside it under the sanitizer build).
+inline bool FitsShape(const std::string& text, const std::string& shape) {
+  size_t t = 0;
+  for (size_t s = 0; s < shape.size(); ++s) {
+    char c = shape[s];
+    if (c == '*') {
+      size_t start = t;
+      while (t < text.size() && std::isdigit(static_cast<unsigned char>(text[t]))) ++t;
+      if (t == start) return false;
+      continue;
+    }
+    if (t >= text.size()) return false;
+    char got = text[t++];
+    if (c == 'h' && !std::isxdigit(static_cast<unsigned char>(got))) return false;
+    if (c == 'h' && std::isupper(static_cast<unsigned char>(got))) return false;
+    if (c == 'd' && !std::isdigit(static_cast<unsigned char>(got))) return false;
+    if (c != 'h' && c != 'd' && c != got) return false;
+  }
+  return t == text.size();
 }
 
 /// One Object per line of newline-delimited JSON (watch streams, the audit log).
