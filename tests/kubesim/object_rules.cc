@@ -20,6 +20,11 @@ constexpr const char* kLabelMessage =
     "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used "
     "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
+constexpr const char* kDns1035Message =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
+    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
 bool IsLowerAlnum(char c) {
   return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
 }
@@ -57,17 +62,23 @@ bool IsBookkeeping(std::string_view key) {
 
 }  // namespace
 
-std::vector<StatusCause> ValidateName(const std::string& name, bool dns_label) {
+std::vector<StatusCause> ValidateName(const std::string& name, NameRule rule) {
   std::vector<StatusCause> causes;
   if (name.empty()) {
     causes.push_back({"FieldValueRequired", "Required value: name or generateName is required",
                       "metadata.name"});
     return causes;
   }
-  bool ok = dns_label ? ValidLabel(name) : ValidSubdomain(name);
+  bool label = rule != NameRule::kDns1123Subdomain;
+  bool ok = label ? ValidLabel(name) : ValidSubdomain(name);
+  std::string why = rule == NameRule::kDns1123Label   ? kLabelMessage
+                    : rule == NameRule::kDns1035Label ? kDns1035Message
+                                                      : kSubdomainMessage;
+  if (rule == NameRule::kDns1035Label && ok) {
+    ok = std::islower(static_cast<unsigned char>(name[0])) != 0;
+  }
   if (!ok) {
-    std::string why = dns_label ? kLabelMessage : kSubdomainMessage;
-    if (dns_label && name.size() > 63) why = "must be no more than 63 characters";
+    if (label && name.size() > 63) why = "must be no more than 63 characters";
     causes.push_back(
         {"FieldValueInvalid", "Invalid value: \"" + name + "\": " + why, "metadata.name"});
   }

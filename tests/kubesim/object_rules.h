@@ -11,8 +11,12 @@
 
 namespace mlgitops::kubesim {
 
-/// Problems with metadata.name: DNS-1123 subdomain, or DNS-1123 label for Namespaces.
-std::vector<StatusCause> ValidateName(const std::string& name, bool dns_label);
+/// The name rule a kind follows: most are DNS-1123 subdomains, Namespaces DNS-1123 labels,
+/// Services DNS-1035 labels (they become DNS names starting with a letter).
+enum class NameRule { kDns1123Subdomain, kDns1123Label, kDns1035Label };
+
+/// Problems with metadata.name under `rule`, worded as the real server words them.
+std::vector<StatusCause> ValidateName(const std::string& name, NameRule rule);
 
 /// A random RFC 4122 version-4 UUID.
 std::string NewUid();

@@ -23,7 +23,10 @@ bool IsCrdType(const ResourceType& t) {
 // RBAC names only have to be valid path segments (ClusterRoles such as "system:admin").
 std::vector<StatusCause> ValidateNameFor(const ResourceType& type, const std::string& name) {
   if (type.group != "rbac.authorization.k8s.io") {
-    return ValidateName(name, type.plural == "namespaces");
+    NameRule rule = type.group.empty() && type.kind == "Namespace" ? NameRule::kDns1123Label
+                    : type.group.empty() && type.kind == "Service" ? NameRule::kDns1035Label
+                                                                   : NameRule::kDns1123Subdomain;
+    return ValidateName(name, rule);
   }
   std::vector<StatusCause> causes;
   if (name.empty()) {

@@ -313,6 +313,24 @@ TEST_F(ApiServerTest, HostileBodiesGetClientErrorsNotCrashes) {
       << "nothing above was half-applied";
 }
 
+TEST_F(ApiServerTest, NamesFollowTheRuleOfTheirKind) {
+  EXPECT_EQ(Call("POST", "/api/v1/namespaces/default/configmaps", R"({"metadata":{"name":"a.b"}})")
+                .status,
+            201);
+  HttpResponse ns = Call("POST", "/api/v1/namespaces", R"({"metadata":{"name":"a.b"}})");
+  EXPECT_EQ(ns.status, 422);
+  EXPECT_NE(ns.body.find("a lowercase RFC 1123 label must consist of"), std::string::npos);
+  HttpResponse svc =
+      Call("POST", "/api/v1/namespaces/default/services", R"({"metadata":{"name":"1abc"}})");
+  EXPECT_EQ(svc.status, 422);
+  EXPECT_EQ(GetString(Parse(svc.body).json(), "message").substr(0, 75),
+            "Service \"1abc\" is invalid: metadata.name: Invalid value: \"1abc\": a DNS-1035");
+  EXPECT_EQ(Call("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                 R"({"metadata":{"name":"system:viewer"}})")
+                .status,
+            201);
+}
+
 TEST_F(ApiServerTest, MetadataOnlyClientsGetPartialObjectMetadata) {
   ASSERT_EQ(Call("POST", "/api/v1/namespaces/default/configmaps",
                  R"({"metadata":{"name":"m","labels":{"a":"b"}},"data":{"secret":"x"}})")
