@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,12 +50,16 @@ Result<std::unique_ptr<KubesimProcess>> KubesimProcess::Start(const LaunchOption
   }
   int log_fd = ::open(process->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) return Status::IOError("cannot create " + process->log_path_);
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log_fd);
     return Status::IOError("fork failed");
   }
   if (pid == 0) {
+    // If the test process dies (a crash, an abort), kubesim must not outlive it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     std::vector<char*> argv;

@@ -30,7 +30,9 @@ struct HttpResult {
 
 class KubesimProcess {
  public:
-  /// Spawns kubesim and waits until its kubeconfig exists (or the process dies).
+  /// Spawns kubesim and waits until its kubeconfig exists (or the process dies). kubesim gets
+  /// SIGTERM when the calling thread exits, so a crashed test leaves no server behind: call it
+  /// from a thread that lives as long as the server should (the test's main thread).
   static Result<std::unique_ptr<KubesimProcess>> Start(const LaunchOptions& options);
   ~KubesimProcess();
   KubesimProcess(const KubesimProcess&) = delete;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -136,6 +138,39 @@ TEST_F(KubesimProcessTest, IdleKeepAliveConnectionsDoNotDelayShutdown) {
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(process->Stop(10000), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+}
+
+TEST_F(KubesimProcessTest, ServerDiesWithACrashedTestProcess) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t test_process = ::fork();
+  ASSERT_GE(test_process, 0);
+  if (test_process == 0) {
+    LaunchOptions options;
+    options.binary = Binary();
+    options.work_dir = dir_.path();
+    auto started = KubesimProcess::Start(options);
+    pid_t server = started.ok() ? (*started)->pid() : -1;
+    ssize_t written = ::write(fds[1], &server, sizeof server);
+    ::_exit(written == sizeof server ? 0 : 1);  // no destructor: as if the test crashed
+  }
+  ::close(fds[1]);
+  pid_t server = -1;
+  ASSERT_EQ(::read(fds[0], &server, sizeof server), static_cast<ssize_t>(sizeof server));
+  ::close(fds[0]);
+  ::waitpid(test_process, nullptr, 0);
+  ASSERT_GT(server, 0);
+  auto alive = [&] {
+    std::string stat = mlgitops::testing::ReadFile("/proc/" + std::to_string(server) + "/stat");
+    size_t paren = stat.rfind(')');
+    return !stat.empty() && paren != std::string::npos && stat.compare(paren + 2, 1, "Z") != 0;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (alive() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(alive()) << "kubesim " << server << " outlived its parent";
+  if (alive()) ::kill(server, SIGKILL);
 }
 
 TEST_F(KubesimProcessTest, Injected429CarriesRetryAfterAndSparesHealthChecks) {
