@@ -1,0 +1,100 @@
+// ApiServer: kube-apiserver's REST semantics over the Store — discovery, CRUD, list/watch,
+// patch and apply, deletion with finalizers, namespaces, CRDs. Transport-neutral: the HTTPS
+// wiring (authentication, faults, audit) lives in server.h.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kubesim/api_errors.h"
+#include "kubesim/catalog.h"
+#include "kubesim/http_types.h"
+#include "kubesim/request_info.h"
+#include "kubesim/store.h"
+#include "object/clock.h"
+
+namespace mlgitops::kubesim {
+
+class ApiServer {
+ public:
+  /// `clock` supplies creation timestamps and table ages; it must outlive the server.
+  explicit ApiServer(const Clock* clock);
+
+  /// "127.0.0.1:PORT", reported by /api.
+  void set_server_address(const std::string& address) { server_address_ = address; }
+  /// Serves one authenticated request.
+  HttpResponse Handle(const HttpRequest& request, const RequestInfo& info);
+  /// Background work a real cluster's controllers do: finishing namespace deletion.
+  void Tick();
+  /// Ends open watches.
+  void Shutdown() { store_.Shutdown(); }
+
+  Store& store() { return store_; }
+  const Catalog& catalog() const { return catalog_; }
+
+ private:
+  struct Call {
+    const HttpRequest& request;
+    const RequestInfo& info;
+    ResourceType type;
+    std::string namespace_;  // "" for cluster-scoped types
+  };
+  struct WriteContext {
+    const ResourceType& type;
+    std::string manager;
+    std::string subresource;  // "" or "status"
+    bool dry_run = false;
+  };
+  struct Committed {
+    ObjectPtr object;
+    bool created = false;
+    bool deleted = false;  // finalizers emptied on a terminating object
+  };
+
+  HttpResponse ServeResource(const HttpRequest& request, const RequestInfo& info);
+  HttpResponse ReviewAccess(const Call& call);
+
+  // read_handlers.cc
+  HttpResponse Get(const Call& call);
+  HttpResponse List(const Call& call);
+  HttpResponse Watch(const Call& call);
+  // write_handlers.cc
+  HttpResponse Create(const Call& call);
+  HttpResponse Update(const Call& call);
+  ApiResult<Object> DecodeBody(const Call& call, bool yaml_allowed);
+  ApiResult<Committed> CommitCreate(const WriteContext& ctx, Object object, bool managed);
+  ApiResult<Committed> CommitUpdate(const WriteContext& ctx, const ObjectPtr& old, Object next,
+                                    bool managed);
+  ApiError CheckNamespaceWritable(const ResourceType& type, const std::string& ns,
+                                  const std::string& name);
+  void AfterWrite(const ResourceType& type, const Committed& result);
+  // patch_handlers.cc
+  HttpResponse Patch(const Call& call);
+  HttpResponse Apply(const Call& call, const ObjectPtr& live);
+  // scale_handlers.cc
+  HttpResponse Scale(const Call& call);
+  // delete_handlers.cc
+  HttpResponse Delete(const Call& call);
+  HttpResponse DeleteCollection(const Call& call);
+  ApiResult<Committed> DeleteObject(const ResourceType& type, const ObjectPtr& object,
+                                    const std::string& propagation, bool dry_run);
+  void DeleteDependents(const std::string& owner_uid, bool orphan);
+  void FinalizeNamespace(const ObjectPtr& ns);
+  void RemoveCustomResources(const ResourceType& crd_type, const ObjectPtr& crd);
+
+  /// The object JSON as served for `type` (apiVersion set to the requested version).
+  std::string Render(const ObjectPtr& object, const ResourceType& type) const;
+  std::string NowTimestamp() const;
+  int64_t Now() const { return clock_->NowUnix(); }
+
+  const Clock* clock_;
+  Catalog catalog_;
+  Store store_;
+  std::string server_address_ = "127.0.0.1";
+  // Writes are serialized: each one reads, checks and stores without racing another.
+  std::recursive_mutex write_mu_;
+};
+
+}  // namespace mlgitops::kubesim

@@ -1,0 +1,59 @@
+// Base64 without line breaks.
+#include "kubesim/encoding.h"
+
+#include <cstdint>
+
+namespace mlgitops::kubesim {
+
+namespace {
+constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int Decode(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+}  // namespace
+
+std::string Base64Encode(const std::string& data) {
+  std::string out;
+  for (size_t i = 0; i < data.size(); i += 3) {
+    uint32_t n = static_cast<unsigned char>(data[i]) << 16;
+    if (i + 1 < data.size()) n |= static_cast<unsigned char>(data[i + 1]) << 8;
+    if (i + 2 < data.size()) n |= static_cast<unsigned char>(data[i + 2]);
+    out += kTable[(n >> 18) & 63];
+    out += kTable[(n >> 12) & 63];
+    out += i + 1 < data.size() ? kTable[(n >> 6) & 63] : '=';
+    out += i + 2 < data.size() ? kTable[n & 63] : '=';
+  }
+  return out;
+}
+
+std::optional<std::string> Base64Decode(const std::string& text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += 4) {
+    uint32_t n = 0;
+    int pad = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      char c = text[i + j];
+      if (c == '=' && j >= 2 && i + 4 == text.size()) {
+        ++pad;
+        n <<= 6;
+        continue;
+      }
+      int v = Decode(c);
+      if (v < 0 || pad) return std::nullopt;
+      n = (n << 6) | static_cast<uint32_t>(v);
+    }
+    out += static_cast<char>((n >> 16) & 255);
+    if (pad < 2) out += static_cast<char>((n >> 8) & 255);
+    if (pad < 1) out += static_cast<char>(n & 255);
+  }
+  return out;
+}
+
+}  // namespace mlgitops::kubesim

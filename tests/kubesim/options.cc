@@ -1,0 +1,84 @@
+// kubesim flag parsing.
+#include "kubesim/options.h"
+
+#include <cstdlib>
+#include <vector>
+
+namespace mlgitops::kubesim {
+
+std::string UsageText() {
+  return R"(kubesim: a local Kubernetes API server for tests and demos, good enough for kubectl.
+
+usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
+
+  --port N           listen on https://127.0.0.1:N (0 picks a free port; the kubeconfig says which)
+  --kubeconfig PATH  written (atomically, mode 0600) once the server accepts connections: the CA,
+                     the server URL and a bearer token generated for this run; context "kubesim",
+                     namespace "default"
+  --audit-log PATH   append one JSON line per request: time, verb, method, uri, group, version,
+                     resource, subresource, namespace, name, code, latencyMicros, userAgent, fault
+  --faults SPEC      inject failures into API requests (never /healthz, /readyz, /livez);
+                     SPEC is comma-separated key=value:
+                       latency=50ms        delay each affected request (ms or s)
+                       429=0.1             fraction answered 429 TooManyRequests + Retry-After
+                       500=0.05            fraction answered 500 InternalError
+                       drop=0.02           fraction whose connection is cut mid-response
+                       retry-after=1       seconds for Retry-After (default 1)
+                       seed=42             repeatable choices
+                       verbs=create+patch  only these verbs (get list watch create update patch
+                                           delete deletecollection); default all
+                     e.g. --faults latency=50ms,429=0.1,500=0.05,drop=0.02,retry-after=1
+  --help             this text
+
+Serves until SIGTERM or SIGINT, then stops cleanly (open watches end).
+)";
+}
+
+Result<Options> ParseOptions(int argc, char** argv) {
+  Options options;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_value = false;
+    size_t eq = flag.find('=');
+    if (flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_value = true;
+    }
+    if (flag == "--help" || flag == "-h") {
+      options.show_help = true;
+      continue;
+    }
+    if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults") {
+      return Status::InvalidArgument("unknown flag " + flag + " (see --help)");
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) return Status::InvalidArgument(flag + " needs a value");
+      value = args[++i];
+    }
+    if (flag == "--port") {
+      char* end = nullptr;
+      long port = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || port < 0 || port > 65535) {
+        return Status::InvalidArgument("--port " + value + ": expected 0-65535");
+      }
+      options.port = static_cast<int>(port);
+    } else if (flag == "--kubeconfig") {
+      options.kubeconfig_path = value;
+    } else if (flag == "--audit-log") {
+      options.audit_log_path = value;
+    } else {
+      auto faults = FaultSpec::Parse(value);
+      if (!faults.ok()) return faults.status();
+      options.faults = *faults;
+    }
+  }
+  if (!options.show_help && options.kubeconfig_path.empty()) {
+    return Status::InvalidArgument("--kubeconfig PATH is required (see --help)");
+  }
+  return options;
+}
+
+}  // namespace mlgitops::kubesim

@@ -1,0 +1,25 @@
+// Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults)
+// and the --help text that documents them.
+#pragma once
+
+#include <string>
+
+#include "kubesim/faults.h"
+#include "object/status.h"
+
+namespace mlgitops::kubesim {
+
+struct Options {
+  int port = 0;  // 0: pick a free port
+  std::string kubeconfig_path;
+  std::string audit_log_path;
+  FaultSpec faults;
+  bool show_help = false;
+};
+
+/// Parses argv (flags as --name VALUE or --name=VALUE).
+Result<Options> ParseOptions(int argc, char** argv);
+/// The --help text, including the --faults format.
+std::string UsageText();
+
+}  // namespace mlgitops::kubesim

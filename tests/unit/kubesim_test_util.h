@@ -1,0 +1,71 @@
+// Small helpers shared by the kubesim tests: JSON parsing that fails the test instead of
+// throwing, and splitting command output and newline-delimited JSON into pieces.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kubesim/json_util.h"
+
+namespace mlgitops::kubesim::testing {
+
+/// `json` parsed; fails the calling test (and returns `{}`) when it is not valid JSON.
+inline Object ParseOrFail(const std::string& json) {
+  auto parsed = ParseJson(json, "test");
+  EXPECT_TRUE(parsed.ok()) << parsed.status().message() << "\n" << json;
+  return parsed.ok() ? std::move(*parsed) : Object();
+}
+
+/// Non-empty lines of `text`.
+inline std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+/// Whitespace-separated words of one line (a table row).
+inline std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> words;
+  std::istringstream in(line);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+/// Whether `text` fits `shape`, where in the shape 'h' stands for a lowercase hex digit, 'd' for
+/// a decimal digit, '*' for one or more decimal digits at the end, and any other character for
+/// itself (std::regex is avoided: GCC 12 warns inside it under the sanitizer build).
+inline bool FitsShape(const std::string& text, const std::string& shape) {
+  size_t t = 0;
+  for (size_t s = 0; s < shape.size(); ++s) {
+    char c = shape[s];
+    if (c == '*') {
+      size_t start = t;
+      while (t < text.size() && std::isdigit(static_cast<unsigned char>(text[t]))) ++t;
+      if (t == start) return false;
+      continue;
+    }
+    if (t >= text.size()) return false;
+    char got = text[t++];
+    if (c == 'h' && !std::isxdigit(static_cast<unsigned char>(got))) return false;
+    if (c == 'h' && std::isupper(static_cast<unsigned char>(got))) return false;
+    if (c == 'd' && !std::isdigit(static_cast<unsigned char>(got))) return false;
+    if (c != 'h' && c != 'd' && c != got) return false;
+  }
+  return t == text.size();
+}
+
+/// One Object per line of newline-delimited JSON (watch streams, the audit log).
+inline std::vector<Object> JsonLines(const std::string& text) {
+  std::vector<Object> out;
+  for (const std::string& line : Lines(text)) out.push_back(ParseOrFail(line));
+  return out;
+}
+
+}  // namespace mlgitops::kubesim::testing
