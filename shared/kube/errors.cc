@@ -168,7 +168,17 @@ std::string NotFoundText(const ApiError& error, const RequestSubject& subject) {
            (subject.version.empty() ? "" : " " + subject.version) +
            " (is the CRD or API installed?)";
   }
-  return "not found";
+  // The server's usual words name the object itself ("configmaps \"c\" not found"); anything
+  // else names what is really missing, such as the namespace of an object being created.
+  bool about_itself = !subject.name.empty() &&
+                      error.message.find("\"" + subject.name + "\"") != std::string::npos &&
+                      (subject.resource.empty() || error.message.rfind(subject.resource, 0) == 0);
+  if (error.message.empty() || about_itself) return "not found";
+  std::string text = "not found: " + error.message;
+  if (error.message.rfind("namespaces \"", 0) == 0) {
+    text += " (create the namespace first, or sync with CreateNamespace=true)";
+  }
+  return text;
 }
 
 std::string InvalidText(const ApiError& error) {
