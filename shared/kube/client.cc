@@ -10,6 +10,8 @@
 #include <thread>
 #include <utility>
 
+#include "object/base64.h"
+
 namespace mlgitops {
 
 namespace {
@@ -66,18 +68,6 @@ Status ParseDocument(std::string_view json, const std::string& origin, rapidjson
   return Status::OK();
 }
 
-std::string Base64Decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return "";
-  std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return "";
-  size_t padding = static_cast<size_t>(std::count(text.end() - 2, text.end(), '='));
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
-}
-
 /// Adds a Secret's values (data, decoded too, and stringData) to `redactor`.
 void AddSecretValues(const JsonValue& root, Redactor* redactor) {
   for (const char* field : {"data", "stringData"}) {
@@ -87,7 +77,7 @@ void AddSecretValues(const JsonValue& root, Redactor* redactor) {
       if (!member.value.IsString()) continue;
       std::string_view value(member.value.GetString(), member.value.GetStringLength());
       redactor->AddSecret(value);
-      if (std::string_view(field) == "data") redactor->AddSecret(Base64Decode(value));
+      if (std::string_view(field) == "data") redactor->AddSecret(Base64Decode(value).value_or(""));
     }
   }
 }

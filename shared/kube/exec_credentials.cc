@@ -12,6 +12,7 @@
 #include <cctype>
 #include <vector>
 
+#include "object/base64.h"
 #include "object/object.h"
 #include "object/timeutil.h"
 #include "object/yaml_loader.h"
@@ -22,15 +23,6 @@ namespace mlgitops {
 namespace {
 
 constexpr size_t kMaxTokenFileBytes = size_t{1} << 20;
-
-std::string Base64Encode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()),
-                                static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(std::max(written, 0)));
-  return out;
-}
 
 std::string_view TrimSpace(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {

@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "object/base64.h"
 #include "object/object.h"
 #include "object/yaml_loader.h"
 #include "sys/redact.h"
@@ -174,40 +175,6 @@ Result<MergedKubeconfig> LoadMerged(const KubeconfigOptions& options, const GetE
 
 // ---- Reading one entry's fields ----
 
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string chars;
-  for (char c : text) {
-    if (c != '\r' && c != '\n') chars += c;  // line breaks are ignored, as Go does
-  }
-  if (chars.size() % 4 != 0) return std::nullopt;
-  size_t padding = 0;
-  while (padding < 2 && padding < chars.size() && chars[chars.size() - 1 - padding] == '=') {
-    ++padding;
-  }
-  std::string out;
-  uint32_t bits = 0;
-  int bit_count = 0;
-  for (size_t i = 0; i < chars.size() - padding; ++i) {
-    int value = value_of(chars[i]);
-    if (value < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    bit_count += 6;
-    if (bit_count >= 8) {
-      bit_count -= 8;
-      out += static_cast<char>((bits >> bit_count) & 0xff);
-    }
-  }
-  return out;
-}
-
 /// Typed access to the map of one entry (or a map nested in it, such as `exec`, whose keys are
 /// then named "exec.command"); errors say where and which key, never the value.
 class Fields {
@@ -270,7 +237,7 @@ Status ReadPem(const Fields& fields, const char* data_key, const char* file_key,
       warnings->push_back(fields.entry().Where() + ": both " + data_key + " and " + file_key +
                           " are set; using " + data_key);
     }
-    std::optional<std::string> decoded = DecodeBase64(data);
+    std::optional<std::string> decoded = Base64Decode(data);
     if (!decoded) {
       return fields.Error(std::string(data_key) +
                           " is not valid base64 (it holds the base64 of a PEM file; to give a "

@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "object/base64.h"
 #include "object/yaml_loader.h"
 
 namespace mlgitops {
@@ -339,15 +340,6 @@ class TokenFileProvider : public CredentialProvider {
   int64_t read_at_ = INT64_MIN / 2;
 };
 
-std::string Base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
 /// The credentials of one request.
 struct Auth {
   std::string authorization;                       // header value, "" for none
@@ -542,7 +534,7 @@ Status HttpsTransport::Impl::InitCredentials(const RestConfig& config) {
   if (!config.token.empty()) {
     static_authorization_ = "Bearer " + config.token;
   } else if (!config.username.empty() || !config.password.empty()) {
-    static_authorization_ = "Basic " + Base64(config.username + ":" + config.password);
+    static_authorization_ = "Basic " + Base64Encode(config.username + ":" + config.password);
   }
   AddSecret(static_authorization_);
   provider_ = config.credentials;

@@ -1,14 +1,12 @@
-// Base64 (standard alphabet) for kubeconfig certificate data and opaque list continue tokens.
-// Decoding rejects anything that is not canonical base64.
+// Base64 for kubesim (kubeconfig certificate data, opaque list continue tokens): the core's
+// strict codec, named in kubesim's namespace.
 #pragma once
 
-#include <optional>
-#include <string>
+#include "object/base64.h"
 
 namespace mlgitops::kubesim {
 
-std::string Base64Encode(const std::string& data);
-/// nullopt on characters outside the alphabet or a bad length.
-std::optional<std::string> Base64Decode(const std::string& text);
+using mlgitops::Base64Decode;
+using mlgitops::Base64Encode;
 
 }  // namespace mlgitops::kubesim

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "object/base64.h"
 #include "object/timeutil.h"
 #include "test_util.h"
 
@@ -85,6 +89,26 @@ TEST(TimeUtil, DurationsAsGoWritesThem) {
   EXPECT_EQ(FormatDurationShort(12 * 60), "12m");
   EXPECT_EQ(FormatDurationShort(7 * 3600 + 12 * 60), "7h12m");
   EXPECT_EQ(FormatDurationShort(3 * 86400 + 4 * 3600), "3d4h");
+}
+
+}  // namespace
+}  // namespace mlgitops
+
+namespace mlgitops {
+namespace {
+
+TEST(Base64, RoundTripsAndRejectsWhatIsNotCanonical) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    auto back = Base64Decode(Base64Encode(s));
+    ASSERT_TRUE(back.has_value()) << s;
+    EXPECT_EQ(*back, s);
+  }
+  EXPECT_EQ(Base64Encode("secret"), "c2VjcmV0");
+  EXPECT_EQ(Base64Decode("c2Vj\ncmV0"), "secret");  // wrapped lines, as Go accepts
+  for (const char* bad : {"c2VjcmV", "c2V*cmV0", "=2VjcmV0", "c2==cmV0", "c2VjcmV0="}) {
+    EXPECT_EQ(Base64Decode(bad), std::nullopt) << bad;
+  }
 }
 
 }  // namespace
