@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +143,8 @@ TEST_F(KubeClientOnKubesim, SurvivesInjectedFaults) {
                           ApplyOptions())
                   .ok());
   std::atomic<int> failures{0};
+  std::mutex first_error_mu;
+  std::string first_error;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
@@ -151,12 +154,15 @@ TEST_F(KubeClientOnKubesim, SurvivesInjectedFaults) {
             client->Apply(Manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name +
                                    ", namespace: faulty}\ndata: {k: v}\n"),
                           ApplyOptions());
-        if (!r.ok()) ++failures;
+        if (!r.ok() && failures++ == 0) {
+          std::lock_guard<std::mutex> lock(first_error_mu);
+          first_error = r.status().ToString();
+        }
       }
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(failures.load(), 0) << first_error;
   auto all = ListAll(*client, GroupVersionKind{"", "v1", "ConfigMap"}, "faulty", ListOptions());
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(all->items.size(), 40u);
