@@ -8,24 +8,13 @@
 
 #include "kubesim/admission_client.h"
 #include "kubesim/admission_config.h"
+#include "kubesim/admission_review.h"
 #include "kubesim/api_errors.h"
 #include "kubesim/catalog.h"
 #include "kubesim/http_types.h"
 #include "kubesim/store.h"
 
 namespace mlgitops::kubesim {
-
-/// What one write is (admission.Attributes in kube-apiserver).
-struct AdmissionAttributes {
-  std::string operation;               // CREATE, UPDATE or DELETE
-  const ResourceType* type = nullptr;  // the type the request's URL names
-  std::string subresource;             // "", "status" or "scale"
-  std::string namespace_;              // "" for cluster-scoped kinds
-  std::string name;
-  bool dry_run = false;
-  std::string field_manager;       // reported in Create/UpdateOptions
-  std::string propagation_policy;  // reported in DeleteOptions
-};
 
 /// Marks the API request served on this thread (ApiServer::Handle): its webhooks' warnings
 /// collect here, and its writes are reported as the kubeconfig user's. Writes made outside any
