@@ -775,6 +775,12 @@ TEST_F(KubesimAdmissionTest, DeletesAreReviewedWithTheOldObject) {
   EXPECT_EQ(GetString(r, "oldObject.metadata.name"), "disposable");
   EXPECT_EQ(GetString(r, "options.kind"), "DeleteOptions");
   EXPECT_EQ(GetString(r, "options.propagationPolicy"), "Foreground");
+
+  // A deletecollection reviews each object: the protected one stops it.
+  HttpResult collection = kubesim_->Request("DELETE", "/api/v1/namespaces/ml/configmaps");
+  EXPECT_EQ(collection.status, 403) << collection.body;
+  EXPECT_TRUE(ConfigMapExists("ml", "forbidden-to-delete"));
+  EXPECT_EQ(webhook_->Count("/deny-forbidden"), 3u);
 }
 
 TEST_F(KubesimAdmissionTest, WebhookConfigurationsAreNeverSubjectToWebhooks) {
