@@ -40,7 +40,13 @@ HttpResponse ApiServer::Handle(const HttpRequest& request, const RequestInfo& in
     ok.content_type = "text/plain; charset=utf-8";
     return ok;
   }
-  if (info.is_resource_request) return ServeResource(request, info);
+  if (info.is_resource_request) {
+    // Admission webhooks may add warnings to the answer (admission.h).
+    AdmissionRequestScope admission_scope;
+    HttpResponse response = ServeResource(request, info);
+    admission_scope.AttachWarnings(&response);
+    return response;
+  }
   if (request.method != "GET") return ErrorResponse(MethodNotAllowedOnResource());
   if (request.path.rfind("/openapi/", 0) == 0) return ServeOpenApi(catalog_, request);
   return ServeDiscovery(catalog_, request, server_address_);

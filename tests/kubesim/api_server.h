@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kubesim/admission.h"
 #include "kubesim/api_errors.h"
 #include "kubesim/catalog.h"
 #include "kubesim/http_types.h"
@@ -33,6 +34,8 @@ class ApiServer {
 
   Store& store() { return store_; }
   const Catalog& catalog() const { return catalog_; }
+  /// Admission webhooks (configure Service endpoints here).
+  Admission& admission() { return admission_; }
 
  private:
   struct Call {
@@ -95,6 +98,8 @@ class ApiServer {
   std::string server_address_ = "127.0.0.1";
   // Writes are serialized: each one reads, checks and stores without racing another.
   std::recursive_mutex write_mu_;
+  // Webhooks every create, update and delete passes (admission.h).
+  Admission admission_{&store_, &catalog_};
 };
 
 }  // namespace mlgitops::kubesim

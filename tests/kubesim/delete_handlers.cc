@@ -81,6 +81,12 @@ HttpResponse ApiServer::Delete(const Call& call) {
         "Precondition failed: ResourceVersion in precondition: " + options->precondition_rv +
             ", ResourceVersion in object meta: " + rv));
   }
+  // Admission webhooks (admission.h) see the object about to go.
+  AdmissionAttributes admission{"DELETE",       &call.type,       "", call.namespace_,
+                                call.info.name, options->dry_run, "", options->propagation};
+  if (auto refused = admission_.Admit(admission, nullptr, &live->json())) {
+    return ErrorResponse(*refused);
+  }
   auto result = DeleteObject(call.type, live, options->propagation, options->dry_run);
   if (!result.ok()) return ErrorResponse(result.error());
   if (result->deleted) return JsonResponse(200, DeletedStatus(call.type, result->object->json()));
@@ -99,6 +105,18 @@ HttpResponse ApiServer::DeleteCollection(const Call& call) {
   std::string items;
   for (const ObjectPtr& o : store_.List(call.type.storage_key(), call.namespace_)) {
     if (!labels->Matches(o->json()) || !fields->Matches(o->json())) continue;
+    // Admission webhooks (admission.h) see each object about to go.
+    AdmissionAttributes admission{"DELETE",
+                                  &call.type,
+                                  "",
+                                  call.namespace_,
+                                  GetString(o->json(), "metadata.name"),
+                                  options->dry_run,
+                                  "",
+                                  options->propagation};
+    if (auto refused = admission_.Admit(admission, nullptr, &o->json())) {
+      return ErrorResponse(*refused);
+    }
     auto result = DeleteObject(call.type, o, options->propagation, options->dry_run);
     if (!result.ok()) return ErrorResponse(result.error());
     if (!items.empty()) items += ',';

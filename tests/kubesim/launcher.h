@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "object/status.h"
 
@@ -18,6 +19,7 @@ struct LaunchOptions {
   std::string audit_log;  // file name inside work_dir, "" for none
   std::string faults;     // --faults SPEC, "" for none
   int port = 0;           // 0: a free port
+  std::vector<std::string> extra_args;  // more flags, e.g. {"--service-endpoint", "ns/x=..."}
   int ready_timeout_ms = 15000;
 };
 

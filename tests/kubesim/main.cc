@@ -55,6 +55,9 @@ int Run(const Options& options) {
   ks::FaultInjector faults(options.faults);
   mlgitops::SystemClock clock;
   ks::ApiServer api(&clock);
+  for (const ks::ServiceEndpoint& endpoint : options.service_endpoints) {
+    api.admission().AddServiceEndpoint(endpoint);
+  }
   ks::HttpsServer server(&api, *certs, token, &audit, &faults);
   auto port = server.Bind(options.port);
   if (!port.ok()) {

@@ -10,6 +10,7 @@ std::string UsageText() {
   return R"(kubesim: a local Kubernetes API server for tests and demos, good enough for kubectl.
 
 usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
+               [--service-endpoint NS/NAME[:PORT]=HOST:PORT ...]
 
   --port N           listen on https://127.0.0.1:N (0 picks a free port; the kubeconfig says which)
   --kubeconfig PATH  written (atomically, mode 0600) once the server accepts connections: the CA,
@@ -28,6 +29,11 @@ usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                        verbs=create+patch  only these verbs (get list watch create update patch
                                            delete deletecollection); default all
                      e.g. --faults latency=50ms,429=0.1,500=0.05,drop=0.02,retry-after=1
+  --service-endpoint NS/NAME[:PORT]=HOST:PORT
+                     admission webhooks whose clientConfig names Service NS/NAME (on service
+                     port PORT, or any) are called at HOST:PORT, verifying the certificate for
+                     NAME.NS.svc; repeatable. Without a mapping kubesim looks for the annotation
+                     kubesim.mlgitops.io/endpoint: HOST:PORT on the Service object itself
   --help             this text
 
 Serves until SIGTERM or SIGINT, then stops cleanly (open watches end).
@@ -51,7 +57,8 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.show_help = true;
       continue;
     }
-    if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults") {
+    if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults" &&
+        flag != "--service-endpoint") {
       return Status::InvalidArgument("unknown flag " + flag + " (see --help)");
     }
     if (!has_value) {
@@ -69,6 +76,10 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.kubeconfig_path = value;
     } else if (flag == "--audit-log") {
       options.audit_log_path = value;
+    } else if (flag == "--service-endpoint") {
+      auto endpoint = ParseServiceEndpoint(value);
+      if (!endpoint.ok()) return endpoint.status();
+      options.service_endpoints.push_back(*endpoint);
     } else {
       auto faults = FaultSpec::Parse(value);
       if (!faults.ok()) return faults.status();

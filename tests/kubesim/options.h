@@ -1,9 +1,12 @@
-// Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults)
+// Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults,
+// --service-endpoint)
 // and the --help text that documents them.
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "kubesim/admission_client.h"
 #include "kubesim/faults.h"
 #include "object/status.h"
 
@@ -14,6 +17,7 @@ struct Options {
   std::string kubeconfig_path;
   std::string audit_log_path;
   FaultSpec faults;
+  std::vector<ServiceEndpoint> service_endpoints;  // --service-endpoint, repeatable
   bool show_help = false;
 };
 

@@ -31,9 +31,12 @@ std::vector<std::string> PointerTokens(const std::string& pointer) {
     size_t slash = pointer.find('/', start);
     if (slash == std::string::npos) slash = pointer.size();
     std::string token = pointer.substr(start, slash - start);
+    // RFC 6901: "~1" is "/", "~0" is "~"; any other "~" stays as written.
     std::string decoded;
     for (size_t i = 0; i < token.size(); ++i) {
-      if (token[i] == '~' && i + 1 < token.size()) {
+      bool escape =
+          token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1');
+      if (escape) {
         decoded += token[i + 1] == '1' ? '/' : '~';
         ++i;
       } else {
@@ -86,10 +89,8 @@ JsonValue* Resolve(JsonValue& root, const std::string& pointer) {
 }
 
 Status PointerError(const std::string& op, const std::string& path) {
-  return Status::InvalidArgument("jsonpatch " + op +
-                                 " operation does not apply: doc is missing "
-                                 "path: \"" +
-                                 path + "\": missing value");
+  return Status::InvalidArgument(op + " operation does not apply: doc is missing path: \"" + path +
+                                 "\": missing value");
 }
 
 Status RemoveAt(JsonValue& root, const std::string& path, JsonValue* removed, JsonAllocator& a) {
@@ -140,8 +141,19 @@ Status AddAt(JsonValue& root, const std::string& path, JsonValue value, JsonAllo
   return Status::OK();
 }
 
+// A JSON pointer is "" (the whole document) or a sequence of "/token".
+bool IsPointer(const JsonValue* v) {
+  return v && v->IsString() && (v->GetStringLength() == 0 || v->GetString()[0] == '/');
+}
+
 Status ApplyOneOperation(JsonValue& target, const JsonValue& op, JsonAllocator& a) {
   std::string name = GetString(op, "op");
+  if (!IsPointer(FindMember(op, "path"))) {
+    return Status::InvalidArgument(name + " operation: missing or malformed path");
+  }
+  if ((name == "move" || name == "copy") && !IsPointer(FindMember(op, "from"))) {
+    return Status::InvalidArgument(name + " operation: missing or malformed from");
+  }
   std::string path = GetString(op, "path");
   const JsonValue* value = FindMember(op, "value");
   if (name == "add" || name == "replace") {

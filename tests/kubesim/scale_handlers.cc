@@ -7,6 +7,7 @@
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
 #include "kubesim/patch.h"
+#include "kubesim/scale_view.h"
 
 namespace mlgitops::kubesim {
 
@@ -25,6 +26,8 @@ std::string SelectorText(const JsonValue& object) {
   return out;
 }
 
+}  // namespace
+
 Object ScaleOf(const JsonValue& object) {
   Object scale;
   JsonValue& root = scale.mutable_json();
@@ -40,8 +43,6 @@ Object ScaleOf(const JsonValue& object) {
   SetPath(root, "status.selector", Str(SelectorText(object), a), a);
   return scale;
 }
-
-}  // namespace
 
 HttpResponse ApiServer::Scale(const Call& call) {
   std::lock_guard<std::recursive_mutex> lock(write_mu_);

@@ -217,6 +217,10 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
     RecordUpdate(&entries, writer, FieldSet::Of(root, schema, false), FieldSet());
     WriteManagedFields(root, entries, a);
   }
+  // Admission webhooks (admission.h): mutating, then validating, before anything is stored.
+  AdmissionAttributes admission{"CREATE", &type,       ctx.subresource, ns,
+                                name,     ctx.dry_run, ctx.manager,     ""};
+  if (auto refused = admission_.Admit(admission, &object, nullptr)) return *refused;
   if (ctx.dry_run) return Committed{std::make_shared<const Object>(std::move(object)), true, false};
   Committed result{store_.Put(type.storage_key(), std::move(object)), true, false};
   AfterWrite(type, result);
@@ -299,6 +303,10 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
     RecordUpdate(&entries, writer, changed, removed);
     WriteManagedFields(root, entries, a);
   }
+  // Admission webhooks (admission.h): mutating, then validating, before anything is stored.
+  AdmissionAttributes admission{"UPDATE", &type,       ctx.subresource, old->namespace_(),
+                                name,     ctx.dry_run, ctx.manager,     ""};
+  if (auto refused = admission_.Admit(admission, &next, &before)) return *refused;
   if (SameObject(before, root)) return Committed{old, false, false};
 
   bool finished = Find(root, "metadata.deletionTimestamp") && Finalizers(root).empty();
