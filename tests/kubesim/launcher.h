@@ -18,6 +18,9 @@ struct LaunchOptions {
   std::string audit_log;  // file name inside work_dir, "" for none
   std::string faults;     // --faults SPEC, "" for none
   int port = 0;           // 0: a free port
+  // Simulated controllers are off unless asked for: most tests write status themselves.
+  bool controllers = false;
+  std::string step_delay;  // --step-delay, "" for kubesim's default
   int ready_timeout_ms = 15000;
 };
 

@@ -10,6 +10,7 @@ std::string UsageText() {
   return R"(kubesim: a local Kubernetes API server for tests and demos, good enough for kubectl.
 
 usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
+               [--no-controllers] [--step-delay DURATION]
 
   --port N           listen on https://127.0.0.1:N (0 picks a free port; the kubeconfig says which)
   --kubeconfig PATH  written (atomically, mode 0600) once the server accepts connections: the CA,
@@ -28,6 +29,11 @@ usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                        verbs=create+patch  only these verbs (get list watch create update patch
                                            delete deletecollection); default all
                      e.g. --faults latency=50ms,429=0.1,500=0.05,drop=0.02,retry-after=1
+  --no-controllers   no simulated controllers: objects keep the status clients write
+  --step-delay D     how long one simulated controller step takes (Pod start, container exit,
+                     model load), e.g. 200ms (the default) or 1s; the annotation
+                     kubesim.mlgitops.io/outcome: crashloop|fail|slow|failed-to-load on an
+                     object makes it fail (slow: ten times longer steps)
   --help             this text
 
 Serves until SIGTERM or SIGINT, then stops cleanly (open watches end).
@@ -51,7 +57,12 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.show_help = true;
       continue;
     }
-    if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults") {
+    if (flag == "--no-controllers" && !has_value) {
+      options.controllers.enabled = false;
+      continue;
+    }
+    if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults" &&
+        flag != "--step-delay") {
       return Status::InvalidArgument("unknown flag " + flag + " (see --help)");
     }
     if (!has_value) {
@@ -69,6 +80,10 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.kubeconfig_path = value;
     } else if (flag == "--audit-log") {
       options.audit_log_path = value;
+    } else if (flag == "--step-delay") {
+      auto step = ParseStepDelay(value);
+      if (!step.ok()) return step.status();
+      options.controllers.step = *step;
     } else {
       auto faults = FaultSpec::Parse(value);
       if (!faults.ok()) return faults.status();

@@ -1,9 +1,10 @@
-// Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults)
-// and the --help text that documents them.
+// Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults,
+// --no-controllers, --step-delay) and the --help text that documents them.
 #pragma once
 
 #include <string>
 
+#include "kubesim/controllers.h"
 #include "kubesim/faults.h"
 #include "object/status.h"
 
@@ -14,6 +15,7 @@ struct Options {
   std::string kubeconfig_path;
   std::string audit_log_path;
   FaultSpec faults;
+  ControllerOptions controllers;
   bool show_help = false;
 };
 
