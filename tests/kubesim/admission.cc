@@ -108,7 +108,10 @@ std::string WarningHeaderText(const std::string& text) {
 
 // ---------- AdmissionRequestScope ----------
 
-AdmissionRequestScope::AdmissionRequestScope() : previous_(current_scope) { current_scope = this; }
+AdmissionRequestScope::AdmissionRequestScope(bool api_request)
+    : api_request_(api_request), previous_(current_scope) {
+  current_scope = this;
+}
 
 AdmissionRequestScope::~AdmissionRequestScope() { current_scope = previous_; }
 
@@ -127,7 +130,7 @@ void AdmissionRequestScope::AddWarning(const std::string& text) {
   list.push_back(text);
 }
 
-bool AdmissionRequestScope::Active() { return current_scope != nullptr; }
+bool AdmissionRequestScope::Active() { return current_scope && current_scope->api_request_; }
 
 // ---------- Admission ----------
 

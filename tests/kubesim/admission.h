@@ -16,12 +16,12 @@
 
 namespace mlgitops::kubesim {
 
-/// Marks the API request served on this thread (ApiServer::Handle): its webhooks' warnings
-/// collect here, and its writes are reported as the kubeconfig user's. Writes made outside any
-/// scope (kubesim's own controllers) are reported as the controller manager's.
+/// Marks the request served on this thread (ApiServer::Handle): its webhooks' warnings collect
+/// here. Writes of API requests are reported as the kubeconfig user's; those of kubesim's own
+/// controllers (or made outside any scope) as the controller manager's.
 class AdmissionRequestScope {
  public:
-  AdmissionRequestScope();
+  explicit AdmissionRequestScope(bool api_request);
   ~AdmissionRequestScope();
   AdmissionRequestScope(const AdmissionRequestScope&) = delete;
   AdmissionRequestScope& operator=(const AdmissionRequestScope&) = delete;
@@ -30,10 +30,12 @@ class AdmissionRequestScope {
   void AttachWarnings(HttpResponse* response) const;
   /// Records a webhook's warning for the current request; dropped outside a scope.
   static void AddWarning(const std::string& text);
+  /// Whether the current request came from a client over the API (not from the controllers).
   static bool Active();
 
  private:
   std::vector<std::string> warnings_;
+  bool api_request_;
   AdmissionRequestScope* previous_;
 };
 

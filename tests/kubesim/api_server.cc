@@ -42,7 +42,7 @@ HttpResponse ApiServer::Handle(const HttpRequest& request, const RequestInfo& in
   }
   if (info.is_resource_request) {
     // Admission webhooks may add warnings to the answer (admission.h).
-    AdmissionRequestScope admission_scope;
+    AdmissionRequestScope admission_scope(!request.from_controllers);
     HttpResponse response = ServeResource(request, info);
     admission_scope.AttachWarnings(&response);
     return response;

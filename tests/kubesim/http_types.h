@@ -20,6 +20,9 @@ struct HttpRequest {
   std::string content_type;
   std::string accept;
   std::string user_agent;
+  /// Made by kubesim's own controllers rather than received over HTTP: admission reviews report
+  /// it as the controller manager's.
+  bool from_controllers = false;
 
   /// First value of query parameter `key`, or "".
   std::string Query(const std::string& key) const;

@@ -49,6 +49,11 @@ Result<std::unique_ptr<KubesimProcess>> KubesimProcess::Start(const LaunchOption
     args.push_back(options.faults);
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  if (!options.controllers) args.push_back("--no-controllers");
+  if (!options.step_delay.empty()) {
+    args.push_back("--step-delay");
+    args.push_back(options.step_delay);
+  }
   int log_fd = ::open(process->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) return Status::IOError("cannot create " + process->log_path_);
   pid_t parent = ::getpid();

@@ -20,6 +20,9 @@ struct LaunchOptions {
   std::string faults;     // --faults SPEC, "" for none
   int port = 0;           // 0: a free port
   std::vector<std::string> extra_args;  // more flags, e.g. {"--service-endpoint", "ns/x=..."}
+  // Simulated controllers are off unless asked for: most tests write status themselves.
+  bool controllers = false;
+  std::string step_delay;  // --step-delay, "" for kubesim's default
   int ready_timeout_ms = 15000;
 };
 

@@ -12,6 +12,7 @@
 #include "kubesim/api_server.h"
 #include "kubesim/audit.h"
 #include "kubesim/certs.h"
+#include "kubesim/controllers.h"
 #include "kubesim/faults.h"
 #include "kubesim/kubeconfig.h"
 #include "kubesim/options.h"
@@ -66,6 +67,8 @@ int Run(const Options& options) {
   }
   std::string address = "127.0.0.1:" + std::to_string(*port);
   api.set_server_address(address);
+  ks::Controllers controllers(&api, &clock, options.controllers);
+  if (!controllers.Start()) return 1;
 
   std::promise<void> served;
   std::future<void> serving_done = served.get_future();
@@ -96,6 +99,7 @@ int Run(const Options& options) {
   }
   stopping = true;
   api.Shutdown();
+  controllers.Stop();
   std::this_thread::sleep_for(100ms);  // open watches send their last chunk
   server.Stop();
   ticking.join();

@@ -11,6 +11,7 @@ std::string UsageText() {
 
 usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                [--service-endpoint NS/NAME[:PORT]=HOST:PORT ...]
+               [--no-controllers] [--step-delay DURATION]
 
   --port N           listen on https://127.0.0.1:N (0 picks a free port; the kubeconfig says which)
   --kubeconfig PATH  written (atomically, mode 0600) once the server accepts connections: the CA,
@@ -34,6 +35,11 @@ usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                      port PORT, or any) are called at HOST:PORT, verifying the certificate for
                      NAME.NS.svc; repeatable. Without a mapping kubesim looks for the annotation
                      kubesim.mlgitops.io/endpoint: HOST:PORT on the Service object itself
+  --no-controllers   no simulated controllers: objects keep the status clients write
+  --step-delay D     how long one simulated controller step takes (Pod start, container exit,
+                     model load), e.g. 200ms (the default) or 1s; the annotation
+                     kubesim.mlgitops.io/outcome: crashloop|fail|slow|failed-to-load on an
+                     object makes it fail (slow: ten times longer steps)
   --help             this text
 
 Serves until SIGTERM or SIGINT, then stops cleanly (open watches end).
@@ -57,8 +63,12 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.show_help = true;
       continue;
     }
+    if (flag == "--no-controllers" && !has_value) {
+      options.controllers.enabled = false;
+      continue;
+    }
     if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults" &&
-        flag != "--service-endpoint") {
+        flag != "--service-endpoint" && flag != "--step-delay") {
       return Status::InvalidArgument("unknown flag " + flag + " (see --help)");
     }
     if (!has_value) {
@@ -80,6 +90,10 @@ Result<Options> ParseOptions(int argc, char** argv) {
       auto endpoint = ParseServiceEndpoint(value);
       if (!endpoint.ok()) return endpoint.status();
       options.service_endpoints.push_back(*endpoint);
+    } else if (flag == "--step-delay") {
+      auto step = ParseStepDelay(value);
+      if (!step.ok()) return step.status();
+      options.controllers.step = *step;
     } else {
       auto faults = FaultSpec::Parse(value);
       if (!faults.ok()) return faults.status();

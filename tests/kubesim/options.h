@@ -1,12 +1,12 @@
 // Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults,
-// --service-endpoint)
-// and the --help text that documents them.
+// --service-endpoint, --no-controllers, --step-delay) and the --help text that documents them.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "kubesim/admission_client.h"
+#include "kubesim/controllers.h"
 #include "kubesim/faults.h"
 #include "object/status.h"
 
@@ -18,6 +18,7 @@ struct Options {
   std::string audit_log_path;
   FaultSpec faults;
   std::vector<ServiceEndpoint> service_endpoints;  // --service-endpoint, repeatable
+  ControllerOptions controllers;
   bool show_help = false;
 };
 

@@ -263,6 +263,7 @@ class KubesimAdmissionTest : public ::testing::Test {
     // "misnamed" reaches the same server, whose certificate does not name misnamed.webhooks.svc.
     options.extra_args = {"--service-endpoint", "webhooks/hook=" + address, "--service-endpoint",
                           "webhooks/misnamed:443=" + address};
+    Configure(&options);
     auto started = KubesimProcess::Start(options);
     ASSERT_TRUE(started.ok()) << started.status().message();
     kubesim_ = std::move(started).value();
@@ -271,6 +272,9 @@ class KubesimAdmissionTest : public ::testing::Test {
            "    admission: enabled\n");
     Create("/api/v1/namespaces", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: plain\n");
   }
+
+  /// Lets a derived fixture change how kubesim is started.
+  virtual void Configure(LaunchOptions* /*options*/) {}
 
   void TearDown() override {
     if (kubesim_) {
@@ -796,6 +800,33 @@ TEST_F(KubesimAdmissionTest, WebhookConfigurationsAreNeverSubjectToWebhooks) {
   EXPECT_EQ(Kubectl("delete validatingwebhookconfiguration deny-all.kubesim.test", &out), 0) << out;
   EXPECT_EQ(webhook_->Count("/deny-plain"), calls);
   EXPECT_EQ(CreateConfigMap("ml", "unblocked", &out), 0) << out;
+}
+
+// ---------- kubesim's own controllers ----------
+
+class KubesimAdmissionWithControllersTest : public KubesimAdmissionTest {
+ protected:
+  void Configure(LaunchOptions* options) override {
+    options->controllers = true;
+    options->step_delay = "50ms";
+  }
+};
+
+TEST_F(KubesimAdmissionWithControllersTest, PodsTheControllersCreateAreReviewedAsTheirs) {
+  AddWebhook(Hook("pods.kubesim.test").Rules(R"([{operations: ["CREATE"], apiGroups: [""],
+                           apiVersions: ["v1"], resources: ["pods"]}])"));
+  std::string out;
+  ASSERT_EQ(Kubectl("create deployment ranker -n ml --image=ranker:1 --replicas=2", &out), 0)
+      << out;
+  ASSERT_EQ(Kubectl("wait deployment/ranker -n ml --for=condition=Available --timeout=20s", &out),
+            0)
+      << out;
+  std::vector<Object> requests = webhook_->Requests("/allow");
+  ASSERT_EQ(requests.size(), 2u);
+  for (const Object& r : requests) {
+    EXPECT_EQ(GetString(r.json(), "userInfo.username"), "system:kube-controller-manager");
+    EXPECT_EQ(GetString(r.json(), "object.metadata.labels.app"), "ranker");
+  }
 }
 
 }  // namespace
