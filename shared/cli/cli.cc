@@ -24,6 +24,16 @@ std::vector<FlagSpec> WithKubeFlags(std::vector<FlagSpec> flags) {
   return flags;
 }
 
+// The flags of commands that work on one app: -f/--app or APP, --local, kubectl's flags.
+std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
+  flags.insert(flags.begin(),
+               {{"filename", 'f', true, "FILE", "The Application file (instead of APP)", ""},
+                {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
+                {"local", 0, true, "DIR",
+                 "The app's manifests directory, instead of its Git repository + path", ""}});
+  return WithKubeFlags(std::move(flags));
+}
+
 FlagSpec ConfigFlag() {
   return FlagSpec{"config",
                   0,
@@ -133,6 +143,43 @@ const std::vector<Command>& Commands() {
                       ConfigFlag(),
                       HelpFlag()}),
        RunGet},
+      {"sync", "Sync an app to its Git revision, wave by wave, gated on health",
+       "sync APP | -f APP.yaml [--revision R] [--dry-run] [--prune] [--force] "
+       "[--resource KIND/NAME] [--timeout D] [--wave-timeout D] [-o table|json]",
+       "  kubectl mlgitops sync fraud-detection -n ml\n"
+       "  kubectl mlgitops sync -f app.yaml --prune --wave-timeout 20m\n"
+       "  kubectl mlgitops sync -f app.yaml --resource apps/Deployment/ranker --dry-run\n",
+       AppFlags(
+           {{"revision", 0, true, "REV", "Branch, tag or commit instead of targetRevision", ""},
+            {"dry-run", 0, false, "", "Server dry run: show what would change, change nothing", ""},
+            {"prune", 0, false, "", "Delete tracked objects that are no longer in Git", ""},
+            {"force", 0, false, "", "Replace objects whose changes cannot be applied in place", ""},
+            {"resource", 0, true, "KIND/NAME",
+             "Sync only this resource ([GROUP/]KIND/[NS/]NAME or GROUP:KIND:[NS/]NAME); "
+             "repeatable",
+             ""},
+            {"timeout", 0, true, "D", "Fail the whole sync after D (0: no limit)", "0"},
+            {"wave-timeout", 0, true, "D", "Fail when a wave is not healthy within D", "10m"},
+            {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
+            OutputFlag("table|json", "table"),
+            ConfigFlag(),
+            HelpFlag()}),
+       RunSync},
+      {"history", "List an app's syncs: revision, time, who, outcome",
+       "history APP | -f APP.yaml [-o table|json|id]",
+       "  kubectl mlgitops history fraud-detection -n ml\n",
+       AppFlags({OutputFlag("table|json|id", "table"), HelpFlag()}), RunHistory},
+      {"rollback", "Sync an app back to the revision of an earlier history entry",
+       "rollback APP [ID] | -f APP.yaml [ID] [sync flags]",
+       "  kubectl mlgitops rollback fraud-detection 3 -n ml\n",
+       AppFlags({{"prune", 0, false, "", "Delete tracked objects not in that revision", ""},
+                 {"timeout", 0, true, "D", "Fail the whole sync after D (0: no limit)", "0"},
+                 {"wave-timeout", 0, true, "D", "Fail when a wave is not healthy within D", "10m"},
+                 {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
+                 OutputFlag("table|json", "table"),
+                 ConfigFlag(),
+                 HelpFlag()}),
+       RunRollback},
   };
   return commands;
 }

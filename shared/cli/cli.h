@@ -2,6 +2,7 @@
 // RunCli is the whole program minus main(); tests call it in-process with memory terminals.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct CliEnv {
   std::function<const char*(const char*)> getenv;
   /// Opens a client for the kubeconfig flags; null means the real kubeconfig + HTTPS client.
   ConnectFn connect = nullptr;
+  /// Set when the user pressed Ctrl-C (or the process got SIGTERM): long commands stop
+  /// between steps. Null when nobody listens for signals (tests).
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 /// The real connection: kubeconfig rules as kubectl's, then HTTPS.
@@ -68,5 +72,8 @@ int RunPlan(CommandContext& ctx);
 int RunLint(CommandContext& ctx);
 int RunHealth(CommandContext& ctx);
 int RunGet(CommandContext& ctx);
+int RunSync(CommandContext& ctx);
+int RunHistory(CommandContext& ctx);
+int RunRollback(CommandContext& ctx);
 
 }  // namespace mlgitops

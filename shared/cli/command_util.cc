@@ -51,7 +51,6 @@ Result<std::vector<Object>> LoadManifestPaths(const std::vector<std::string>& pa
   return all;
 }
 
-namespace {
 Result<Application> ChooseApplication(const CommandContext& ctx) {
   std::string file = ctx.flags.Get("filename");
   if (file.empty()) return Status::InvalidArgument("needs -f APP.yaml (an Application file)");
@@ -71,7 +70,6 @@ Result<Application> ChooseApplication(const CommandContext& ctx) {
   }
   return Status::NotFound(file + ": no Application named \"" + wanted + "\"");
 }
-}  // namespace
 
 Result<RenderedApp> LoadAndPlan(const CommandContext& ctx, const Conventions& conventions) {
   if (!ctx.flags.positional().empty()) {

@@ -27,6 +27,9 @@ bool CheckOutputFormat(const CommandContext& ctx, const std::vector<std::string>
 /// Argo CD way: .yaml/.yml/.json), in argument order.
 Result<std::vector<Object>> LoadManifestPaths(const std::vector<std::string>& paths);
 
+/// The Application of -f FILE (--app NAME when the file holds several).
+Result<Application> ChooseApplication(const CommandContext& ctx);
+
 /// An Application rendered from --local, classified and planned: what render and plan show.
 struct RenderedApp {
   Application app;

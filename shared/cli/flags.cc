@@ -75,6 +75,23 @@ Result<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
       inline_value = args[++i];
     }
     out.values_[spec->name] = inline_value;
+    out.all_values_[spec->name].push_back(inline_value);
+  }
+  return out;
+}
+
+std::vector<std::string> ParsedFlags::GetAll(const std::string& name) const {
+  std::vector<std::string> out;
+  auto it = all_values_.find(name);
+  if (it == all_values_.end()) return out;
+  for (const std::string& value : it->second) {
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t comma = value.find(',', start);
+      if (comma == std::string::npos) comma = value.size();
+      if (comma > start) out.push_back(value.substr(start, comma - start));
+      start = comma + 1;
+    }
   }
   return out;
 }

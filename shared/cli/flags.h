@@ -26,11 +26,15 @@ class ParsedFlags {
   std::string Get(const std::string& name) const;
   bool GetBool(const std::string& name) const { return Has(name) && Get(name) != "false"; }
   const std::vector<std::string>& positional() const { return positional_; }
+  /// Every value given for a repeatable flag, in order, each split on commas
+  /// (`--resource a --resource b,c`).
+  std::vector<std::string> GetAll(const std::string& name) const;
 
  private:
   friend Result<ParsedFlags> ParseFlags(const std::vector<std::string>&,
                                         const std::vector<FlagSpec>&);
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::map<std::string, std::string> defaults_;
   std::vector<std::string> positional_;
 };

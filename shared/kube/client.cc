@@ -334,6 +334,10 @@ Result<ResourceInfo> HttpKubeClient::ResolveResource(std::string_view name) {
   return discovery_->Resolve(name);
 }
 
+Result<std::vector<ResourceInfo>> HttpKubeClient::ServerResources() {
+  return discovery_->PreferredResources();
+}
+
 Result<HttpKubeClient::Target> HttpKubeClient::Locate(const GroupVersionKind& gvk,
                                                       const std::string& namespace_,
                                                       const std::string& name,

@@ -120,6 +120,8 @@ class KubeClient {
   virtual Result<ResourceInfo> Resource(const GroupVersionKind& gvk) = 0;
   /// A resource named as kubectl accepts it ("deploy", "deployments.apps", "pytorchjob").
   virtual Result<ResourceInfo> ResolveResource(std::string_view name) = 0;
+  /// Every resource the server serves, in each group's preferred version.
+  virtual Result<std::vector<ResourceInfo>> ServerResources() = 0;
 
   virtual Result<Object> Get(const ObjectKey& key) = 0;
   /// GET of the status subresource.
@@ -138,6 +140,47 @@ class KubeClient {
   /// ends the stream. An empty namespace watches all namespaces.
   virtual Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
                                     const WatchOptions& options, const WatchHandler& handler) = 0;
+};
+
+/// Forwards every call to a client it does not own, so one client can be handed to code that
+/// takes ownership (a command given a test's fake, the controller's per-app syncs).
+class BorrowedKubeClient : public KubeClient {
+ public:
+  explicit BorrowedKubeClient(KubeClient& target) : target_(target) {}
+  std::string default_namespace() const override { return target_.default_namespace(); }
+  Result<ResourceInfo> Resource(const GroupVersionKind& gvk) override {
+    return target_.Resource(gvk);
+  }
+  Result<ResourceInfo> ResolveResource(std::string_view name) override {
+    return target_.ResolveResource(name);
+  }
+  Result<std::vector<ResourceInfo>> ServerResources() override { return target_.ServerResources(); }
+  Result<Object> Get(const ObjectKey& key) override { return target_.Get(key); }
+  Result<Object> GetStatus(const ObjectKey& key) override { return target_.GetStatus(key); }
+  Result<ObjectList> List(const GroupVersionKind& gvk, const std::string& namespace_,
+                          const ListOptions& options) override {
+    return target_.List(gvk, namespace_, options);
+  }
+  Result<Object> Apply(const Object& desired, const ApplyOptions& options) override {
+    return target_.Apply(desired, options);
+  }
+  Result<Object> Patch(const ObjectKey& key, PatchType type, std::string_view patch,
+                       const WriteOptions& options) override {
+    return target_.Patch(key, type, patch, options);
+  }
+  Result<Object> Create(const Object& object, const WriteOptions& options) override {
+    return target_.Create(object, options);
+  }
+  Status Delete(const ObjectKey& key, const DeleteOptions& options) override {
+    return target_.Delete(key, options);
+  }
+  Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
+                            const WatchOptions& options, const WatchHandler& handler) override {
+    return target_.Watch(gvk, namespace_, options, handler);
+  }
+
+ private:
+  KubeClient& target_;
 };
 
 // ---- Built on the interface: the same for every implementation. ----
@@ -188,6 +231,7 @@ class HttpKubeClient : public KubeClient {
   std::string default_namespace() const override { return default_namespace_; }
   Result<ResourceInfo> Resource(const GroupVersionKind& gvk) override;
   Result<ResourceInfo> ResolveResource(std::string_view name) override;
+  Result<std::vector<ResourceInfo>> ServerResources() override;
   Result<Object> Get(const ObjectKey& key) override;
   Result<Object> GetStatus(const ObjectKey& key) override;
   Result<ObjectList> List(const GroupVersionKind& gvk, const std::string& namespace_,

@@ -367,6 +367,11 @@ Result<ResourceInfo> FakeKubeClient::ResolveResource(std::string_view name) {
   return Status::NotFound("the server has no resource type \"" + std::string(name) + "\"");
 }
 
+Result<std::vector<ResourceInfo>> FakeKubeClient::ServerResources() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return resources_;
+}
+
 Result<FakeKubeClient::Located> FakeKubeClient::LocateLocked(const GroupVersionKind& gvk,
                                                              const std::string& namespace_,
                                                              const std::string& name,

@@ -54,6 +54,7 @@ class FakeKubeClient : public KubeClient {
   std::string default_namespace() const override { return default_namespace_; }
   Result<ResourceInfo> Resource(const GroupVersionKind& gvk) override;
   Result<ResourceInfo> ResolveResource(std::string_view name) override;
+  Result<std::vector<ResourceInfo>> ServerResources() override;
   Result<Object> Get(const ObjectKey& key) override;
   Result<Object> GetStatus(const ObjectKey& key) override;
   Result<ObjectList> List(const GroupVersionKind& gvk, const std::string& namespace_,

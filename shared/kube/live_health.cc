@@ -65,6 +65,18 @@ Result<std::vector<Object>> FetchChildren(KubeClient& client, const Object& pare
   return children;
 }
 
+Result<Assessment> AssessLiveObject(KubeClient& client, const Object& live,
+                                    const HealthAssessor& assessor, const Conventions& conventions,
+                                    int64_t now_unix) {
+  auto children = FetchChildren(client, live);
+  if (!children.ok()) return children.status().Prefixed(live.ref().ToString());
+  HealthContext ctx;
+  for (const Object& c : *children) ctx.children.push_back(&c);
+  ctx.now_unix = now_unix;
+  ctx.role = ClassifyObject(live, conventions).role;
+  return assessor.Assess(live, ctx);
+}
+
 Result<std::vector<LiveAssessment>> AssessLive(KubeClient& client,
                                                const std::vector<ObjectKey>& wanted,
                                                const HealthAssessor& assessor,
@@ -81,15 +93,11 @@ Result<std::vector<LiveAssessment>> AssessLive(KubeClient& client,
       out.push_back(std::move(a));
       continue;
     }
-    auto children = FetchChildren(client, *live);
-    if (!children.ok()) return children.status().Prefixed(live->ref().ToString());
-    HealthContext ctx;
-    for (const Object& c : *children) ctx.children.push_back(&c);
-    ctx.now_unix = now_unix;
-    ctx.role = ClassifyObject(*live, conventions).role;
+    auto health = AssessLiveObject(client, *live, assessor, conventions, now_unix);
+    if (!health.ok()) return health.status();
     a.object = live->ref();
     a.api_version = live->api_version();
-    a.health = assessor.Assess(*live, ctx);
+    a.health = std::move(*health);
     out.push_back(std::move(a));
   }
   return out;

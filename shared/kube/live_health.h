@@ -22,6 +22,11 @@ std::vector<ChildQuery> ChildQueries(const Object& parent);
 /// The parent's children in the cluster, found as FindChildren finds them offline.
 Result<std::vector<Object>> FetchChildren(KubeClient& client, const Object& parent);
 
+/// Judges one live object with its children fetched from the cluster.
+Result<Assessment> AssessLiveObject(KubeClient& client, const Object& live,
+                                    const HealthAssessor& assessor, const Conventions& conventions,
+                                    int64_t now_unix);
+
 struct LiveAssessment {
   ObjectRef object;
   std::string api_version;

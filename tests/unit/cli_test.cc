@@ -311,33 +311,10 @@ namespace mlgitops {
 namespace {
 
 // Hands the test's fake to a command without giving up ownership.
-class SharedClient : public KubeClient {
+class SharedClient : public BorrowedKubeClient {
  public:
-  explicit SharedClient(std::shared_ptr<FakeKubeClient> f) : f_(std::move(f)) {}
-  std::string default_namespace() const override { return f_->default_namespace(); }
-  Result<ResourceInfo> Resource(const GroupVersionKind& g) override { return f_->Resource(g); }
-  Result<ResourceInfo> ResolveResource(std::string_view n) override {
-    return f_->ResolveResource(n);
-  }
-  Result<Object> Get(const ObjectKey& k) override { return f_->Get(k); }
-  Result<Object> GetStatus(const ObjectKey& k) override { return f_->GetStatus(k); }
-  Result<ObjectList> List(const GroupVersionKind& g, const std::string& ns,
-                          const ListOptions& o) override {
-    return f_->List(g, ns, o);
-  }
-  Result<Object> Apply(const Object& d, const ApplyOptions& o) override { return f_->Apply(d, o); }
-  Result<Object> Patch(const ObjectKey& k, PatchType t, std::string_view p,
-                       const WriteOptions& o) override {
-    return f_->Patch(k, t, p, o);
-  }
-  Result<Object> Create(const Object& obj, const WriteOptions& o) override {
-    return f_->Create(obj, o);
-  }
-  Status Delete(const ObjectKey& k, const DeleteOptions& o) override { return f_->Delete(k, o); }
-  Result<WatchResult> Watch(const GroupVersionKind& g, const std::string& ns, const WatchOptions& o,
-                            const WatchHandler& h) override {
-    return f_->Watch(g, ns, o, h);
-  }
+  explicit SharedClient(std::shared_ptr<FakeKubeClient> f)
+      : BorrowedKubeClient(*f), f_(std::move(f)) {}
 
  private:
   std::shared_ptr<FakeKubeClient> f_;

@@ -1,0 +1,57 @@
+// The Application a command works on (-f FILE, or APP: a CR in the cluster), the clients for
+// its control and destination clusters, and its desired state (--local DIR, or its Git source).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/application.h"
+#include "cli/cli.h"
+#include "kube/client.h"
+#include "object/object.h"
+#include "object/status.h"
+
+namespace mlgitops {
+
+struct AppTarget {
+  Application app;
+  /// The app is an Application CR (mlgitops.io or argoproj.io): results go on its status.
+  bool in_cluster = false;
+  /// Where the CR, or the ConfigMap holding the results, lives.
+  std::string state_namespace;
+  /// The cluster of the kubeconfig context: where the app's state is kept.
+  std::unique_ptr<KubeClient> control;
+  /// The destination cluster; the control client unless the app names another server.
+  std::unique_ptr<KubeClient> destination_owned;
+  KubeClient* destination = nullptr;
+};
+
+/// Reads the Application of -f (and --app) or the CR named by the first positional argument
+/// (mlgitops.io first, then argoproj.io, in -n or the context's namespace), and connects.
+/// `extra_args` positional arguments after APP belong to the command (rollback's ID).
+Result<AppTarget> LoadAppTarget(const CommandContext& ctx, size_t extra_args = 0);
+
+/// An Application CR as a parsed Application, or nullopt-like NotFound.
+Result<Application> GetApplicationCr(KubeClient& client, const std::string& namespace_,
+                                     const std::string& name, std::string* api_version = nullptr);
+
+/// Every Application CR in `namespace_` ("" = all namespaces), both groups.
+Result<std::vector<Application>> ListApplicationCrs(KubeClient& client,
+                                                    const std::string& namespace_);
+
+struct DesiredState {
+  std::vector<Object> objects;
+  std::vector<std::string> revisions;
+  bool from_cache = false;
+};
+
+/// The app's manifests: from --local DIR when given, else fetched and rendered from its Git
+/// source at `revision` (the app's targetRevision when empty).
+Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application& app,
+                                   const std::string& revision);
+
+/// The user a sync is recorded as initiated by ($USER, else "unknown").
+std::string InitiatedBy(const CommandContext& ctx);
+
+}  // namespace mlgitops
