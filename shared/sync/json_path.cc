@@ -52,15 +52,29 @@ JsonValue* Step(JsonValue* node, const PathStep& step) {
   return FindMember(*node, step.key);
 }
 
-void RemovePath(JsonValue* root, const JsonPath& path) {
-  JsonValue* parent = root;
-  for (size_t i = 0; i + 1 < path.size() && parent; ++i) parent = Step(parent, path[i]);
-  if (!parent || !Step(parent, path.back())) return;
-  if (path.back().is_index) {
-    parent->Erase(parent->Begin() + static_cast<rapidjson::SizeType>(path.back().index));
+void Erase(JsonValue* parent, const PathStep& step) {
+  if (step.is_index) {
+    parent->Erase(parent->Begin() + static_cast<rapidjson::SizeType>(step.index));
   } else {
-    parent->EraseMember(parent->FindMember(rapidjson::StringRef(
-        path.back().key.data(), static_cast<rapidjson::SizeType>(path.back().key.size()))));
+    parent->EraseMember(parent->FindMember(
+        rapidjson::StringRef(step.key.data(), static_cast<rapidjson::SizeType>(step.key.size()))));
+  }
+}
+
+void RemovePath(JsonValue* root, const JsonPath& path) {
+  std::vector<JsonValue*> chain{root};  // chain[i] is the node at path[0..i)
+  for (const PathStep& step : path) {
+    JsonValue* next = Step(chain.back(), step);
+    if (!next) return;
+    chain.push_back(next);
+  }
+  Erase(chain[path.size() - 1], path.back());
+  // A map emptied by the removal goes too: `annotations: {}` would otherwise differ from an
+  // absent map although nothing but ignored fields distinguished them. List items stay.
+  for (size_t depth = path.size() - 1; depth > 0; --depth) {
+    JsonValue* node = chain[depth];
+    if (!node->IsObject() || node->MemberCount() != 0 || path[depth - 1].is_index) break;
+    Erase(chain[depth - 1], path[depth - 1]);
   }
 }
 

@@ -35,7 +35,7 @@ const JsonValue* FindMember(const JsonValue& object, std::string_view name);
 
 /// Removes each path that exists (removing one that does not is a no-op); array elements go
 /// from the highest index down so earlier removals never shift later ones. The empty path
-/// (the whole document) is never removed.
+/// (the whole document) is never removed. An object left empty by a removal is removed as well.
 void RemovePaths(JsonValue* root, std::vector<JsonPath> paths);
 
 /// An RFC 6901 pointer ("/spec/replicas", "~1" = '/', "~0" = '~') resolved against `root`:
