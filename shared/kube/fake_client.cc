@@ -475,7 +475,19 @@ Result<Object> FakeKubeClient::StoreLocked(const Located& where, Object object, 
   SetMetaString(object, "resourceVersion", std::to_string(++version_));
   bool is_crd =
       where.info.group == "apiextensions.k8s.io" && where.info.kind == "CustomResourceDefinition";
-  if (is_crd && Find(object.json(), "spec")) RegisterCrdLocked(object);
+  if (is_crd && Find(object.json(), "spec")) {
+    RegisterCrdLocked(object);
+    // The real server establishes a CRD at once; clients wait for this condition.
+    if (!Find(object.json(), "status")) {
+      auto status = ParseJsonObject(R"({"conditions":[{"type":"NamesAccepted","status":"True"},)"
+                                    R"({"type":"Established","status":"True"}]})",
+                                    "CRD status");
+      if (status.ok()) {
+        object.mutable_json().AddMember("status", JsonValue(status->json(), object.allocator()),
+                                        object.allocator());
+      }
+    }
+  }
   RecordLocked(live ? WatchEvent::Type::kModified : WatchEvent::Type::kAdded, object);
   objects_[where.storage_key] = object.Clone();
   return object;

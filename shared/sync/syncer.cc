@@ -3,6 +3,7 @@
 #include "sync/syncer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <thread>
@@ -986,17 +987,24 @@ bool MatchesResourceFilter(const ObjectRef& ref, const std::vector<std::string>&
       if (match) return true;
       continue;
     }
+    // [GROUP/]KIND/[NS/]NAME. Three parts are GROUP/KIND/NAME or KIND/NS/NAME: kinds are
+    // capitalised, groups never are.
     parts = SplitTrimmed(filter, '/');
-    if (parts.size() < 2) continue;
-    std::string name = parts.back();
-    std::string kind = parts[parts.size() - 2];
-    // KIND may carry its group kubectl-style: deployments.apps is not a kind; accept Kind.group.
-    std::string group;
-    if (kind.find('.') != std::string::npos) {
-      group = kind.substr(kind.find('.') + 1);
-      kind = kind.substr(0, kind.find('.'));
+    if (parts.size() < 2 || parts.size() > 4) continue;
+    std::string group, kind, ns, name = parts.back();
+    if (parts.size() == 2) {
+      kind = parts[0];
+    } else if (parts.size() == 4) {
+      group = parts[0];
+      kind = parts[1];
+      ns = parts[2];
+    } else if (std::isupper(static_cast<unsigned char>(parts[0][0]))) {
+      kind = parts[0];
+      ns = parts[1];
+    } else {
+      group = parts[0];
+      kind = parts[1];
     }
-    std::string ns = parts.size() >= 3 ? parts[0] : "";
     bool match = AsciiLower(kind) == AsciiLower(ref.kind) && (name == "*" || name == ref.name) &&
                  (group.empty() || group == ref.group) && (ns.empty() || ns == ref.namespace_);
     if (match) return true;
