@@ -327,8 +327,39 @@ struct CacheEntry {
   bool contacted_remote = false;
 };
 
+/// The last `n` bytes of a file ("" when it is shorter or unreadable).
+std::string FileTail(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  std::streamoff size = in.tellg();
+  if (size < static_cast<std::streamoff>(n)) return "";
+  std::string out(n, '\0');
+  in.seekg(size - static_cast<std::streamoff>(n));
+  in.read(out.data(), static_cast<std::streamsize>(n));
+  return in ? out : "";
+}
+
+/// Cheap pack-file check (no object walk): every pack has its index, and the pack's trailing
+/// checksum is the one its index records, so a truncated or half-written pack is caught before
+/// libgit2 silently skips it (and a fetch then refuses to replace it).
+bool PacksLookSane(const std::string& git_dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(git_dir + "/objects/pack", ec)) {
+    std::string path = e.path().string();
+    if (e.path().extension() != ".pack") continue;
+    std::string idx = path.substr(0, path.size() - 5) + ".idx";
+    std::string pack_sum = FileTail(path, 20);
+    std::string idx_tail = FileTail(idx, 40);  // pack checksum, then the index's own
+    if (pack_sum.empty() || idx_tail.empty() || idx_tail.substr(0, 20) != pack_sum) return false;
+  }
+  return true;
+}
+
 Failure OpenOrInit(CacheEntry* entry) {
   git_repository* repo = nullptr;
+  if (PathExists(entry->git_dir) && !PacksLookSane(entry->git_dir)) {
+    return {Status::IOError("damaged pack files in the clone cache"), true};
+  }
   if (git_repository_open_bare(&repo, entry->git_dir.c_str()) == 0) {
     entry->repo.reset(repo);
     return {};
@@ -628,9 +659,12 @@ Result<std::string> ExportCommit(CacheEntry* entry, const std::string& commit, F
 /// Everything under the repository's cache directory except the lock file.
 Status WipeEntry(const CacheEntry& entry) {
   std::error_code ec;
+  std::vector<std::string> children;  // listed first: removing while iterating skips entries
   for (const auto& child : std::filesystem::directory_iterator(entry.dir, ec)) {
-    if (child.path().filename() == "lock") continue;
-    Status s = RemoveTree(child.path().string());
+    if (child.path().filename() != "lock") children.push_back(child.path().string());
+  }
+  for (const std::string& child : children) {
+    Status s = RemoveTree(child);
     if (!s.ok()) return s;
   }
   return Status::OK();
