@@ -147,10 +147,7 @@ Status CredentialStore::AddSecrets(const std::vector<Object>& secrets) {
   return Status::OK();
 }
 
-namespace {
-
-/// The user and password written in the URL itself ("https://user:pw@host/...").
-GitCredentials UrlUserinfo(const std::string& url) {
+GitCredentials CredentialsFromUrl(const std::string& url) {
   GitCredentials out;
   size_t sep = url.find("://");
   if (sep == std::string::npos) return out;
@@ -162,8 +159,6 @@ GitCredentials UrlUserinfo(const std::string& url) {
   if (colon != std::string::npos) out.password = info.substr(colon + 1);
   return out;
 }
-
-}  // namespace
 
 GitCredentials CredentialStore::For(const std::string& url) const {
   if (explicit_.HasAny()) return explicit_;
@@ -178,7 +173,7 @@ GitCredentials CredentialStore::For(const std::string& url) const {
     if (!best || e.url.size() > best->url.size()) best = &e;
   }
   if (best) return best->credentials;
-  GitCredentials from_url = UrlUserinfo(url);
+  GitCredentials from_url = CredentialsFromUrl(url);
   from_url.ssh_known_hosts = explicit_.ssh_known_hosts;
   from_url.insecure_ignore_host_key = explicit_.insecure_ignore_host_key;
   return from_url;

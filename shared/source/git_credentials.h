@@ -33,6 +33,9 @@ std::string StripUserinfoInText(std::string_view text);
 /// trailing "/" or ".git". Used to match Secrets and to name cache directories.
 std::string NormalizeRepoUrl(std::string_view url);
 
+/// The user and password written in the URL itself ("https://user:pw@host/..."), if any.
+GitCredentials CredentialsFromUrl(const std::string& url);
+
 /// Picks the credentials for a repository URL.
 /// Order: explicit credentials (when any are set), then a `repository` Secret whose url matches
 /// exactly (normalised), then the `repo-creds` Secret with the longest url prefix, then the

@@ -681,7 +681,13 @@ Result<GitSnapshot> GitRepoCache::Checkout(const std::string& repo_url, const st
   entry.git_dir = entry.dir + "/git";
   entry.url = repo_url;
   entry.display = StripUrlUserinfo(repo_url);
-  entry.options = &options;
+  GitFetchOptions effective = options;
+  if (!effective.credentials.HasAny()) {
+    GitCredentials from_url = CredentialsFromUrl(repo_url);
+    effective.credentials.username = from_url.username;
+    effective.credentials.password = from_url.password;
+  }
+  entry.options = &effective;
   Status made = MakeDirs(entry.dir);
   if (!made.ok()) return made;
   auto lock = FileLock::Acquire(entry.dir + "/lock");
