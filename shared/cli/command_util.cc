@@ -5,7 +5,9 @@
 
 #include "object/yaml_loader.h"
 #include "object/yaml_writer.h"
+#include "source/app_render.h"
 #include "source/directory.h"
+#include "source/git_credentials.h"
 #include "source/render.h"
 
 namespace mlgitops {
@@ -71,6 +73,24 @@ Result<Application> ChooseApplication(const CommandContext& ctx) {
   }
   return Status::NotFound(file + ": no Application named \"" + wanted + "\"");
 }
+
+/// The app's sources fetched from Git (clone cache, --revision, --cache-dir, MLGITOPS_GIT_*
+/// credentials); the pipeline's warnings go to stderr.
+Result<std::vector<Object>> RenderFromGit(const CommandContext& ctx, const Application& app) {
+  auto explicit_credentials = CredentialsFromEnv(ctx.env.getenv);
+  if (!explicit_credentials.ok()) return explicit_credentials.status();
+  CredentialStore credentials;
+  credentials.SetExplicit(std::move(*explicit_credentials));
+  AppRenderOptions options;
+  options.revision_override = ctx.flags.Get("revision");
+  options.cache_dir = ctx.flags.Get("cache-dir");
+  options.credentials = &credentials;
+  options.getenv = ctx.env.getenv;
+  auto rendered = RenderApplication(app, options);
+  if (!rendered.ok()) return rendered.status();
+  for (const std::string& warning : rendered->warnings) ctx.err.Line("warning: " + warning);
+  return std::move(rendered->objects);
+}
 }  // namespace
 
 Result<RenderedApp> LoadAndPlan(const CommandContext& ctx, const Conventions& conventions) {
@@ -78,18 +98,17 @@ Result<RenderedApp> LoadAndPlan(const CommandContext& ctx, const Conventions& co
     return Status::InvalidArgument("unexpected argument \"" + ctx.flags.positional()[0] +
                                    "\" (the Application comes from -f)");
   }
-  std::string local = ctx.flags.Get("local");
-  if (local.empty()) {
-    return Status::InvalidArgument(
-        "needs --local DIR (the app's manifests directory); rendering from the Git repository "
-        "itself arrives with the sync command");
-  }
   auto app = ChooseApplication(ctx);
   if (!app.ok()) return app.status();
-  auto objects = RenderLocal(*app, local, LoadLimits());
-  if (!objects.ok()) return objects.status().Prefixed(app->DisplayName());
-  Status unique = CheckNoDuplicates(*objects);
-  if (!unique.ok()) return unique.Prefixed(app->DisplayName());
+  std::string local = ctx.flags.Get("local");
+  auto objects = local.empty() ? RenderFromGit(ctx, *app) : RenderLocal(*app, local, LoadLimits());
+  if (!objects.ok()) {  // the Git pipeline already names the Application
+    return local.empty() ? objects.status() : objects.status().Prefixed(app->DisplayName());
+  }
+  if (!local.empty()) {
+    Status unique = CheckNoDuplicates(*objects);
+    if (!unique.ok()) return unique.Prefixed(app->DisplayName());
+  }
   RenderedApp out{std::move(*app), std::move(*objects), {}, {}};
   out.classes = Classify(out.objects, conventions);
   auto plan = BuildPlan(out.objects, out.classes);

@@ -9,7 +9,11 @@
 #include <fstream>
 #include <thread>
 
+#include "cli/cli.h"
+#include "cli/terminal.h"
 #include "git_test_repo.h"
+#include "object/clock.h"
+#include "object/timeutil.h"
 #include "source/tool_render.h"
 #include "test_util.h"
 
@@ -260,6 +264,39 @@ TEST_F(AppRenderTest, ConcurrentRendersAgree) {
     ASSERT_TRUE(statuses[i].ok()) << statuses[i].ToString();
     EXPECT_EQ(names[i], std::vector<std::string>{"ml/a"});
   }
+}
+
+TEST_F(AppRenderTest, CliRendersFromGitWithRevisionAndCacheDir) {
+  std::string first = repo_.Commit({{"apps/a.yaml", std::string(kConfigMap) + "first\n"}});
+  repo_.Commit({{"apps/a.yaml", std::string(kConfigMap) + "second\n"}});
+  std::string app =
+      tmp_.Write("app.yaml",
+                 "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cli\n"
+                 "spec:\n  destination:\n    server: https://kubernetes.default.svc\n"
+                 "    namespace: ml\n  source:\n    repoURL: " +
+                     repo_.url() + "\n    targetRevision: main\n    path: apps\n");
+  auto run = [&](std::vector<std::string> args, std::string* out, std::string* err) {
+    MemoryTerminal out_term(false), err_term(false);
+    FixedClock clock(*ParseRfc3339("2026-11-26T12:00:00Z"));
+    CliEnv env{out_term, err_term, clock, [](const char*) -> const char* { return nullptr; }};
+    int code = RunCli(args, env);
+    *out = out_term.text();
+    *err = err_term.text();
+    return code;
+  };
+  std::string out, err;
+  std::string cache = tmp_.path() + "/cli-cache";
+  ASSERT_EQ(run({"render", "-f", app, "--cache-dir", cache}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("name: second"), std::string::npos) << out;
+  EXPECT_NE(out.find("namespace: ml"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(cache + "/repos"));
+  ASSERT_EQ(run({"render", "-f", app, "--cache-dir", cache, "--revision", first}, &out, &err), 0)
+      << err;
+  EXPECT_NE(out.find("name: first"), std::string::npos) << out;
+  ASSERT_EQ(run({"plan", "-f", app, "--cache-dir", cache, "--offline"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("second"), std::string::npos) << out;
+  EXPECT_NE(run({"render", "-f", app, "--cache-dir", cache, "--revision", "nope"}, &out, &err), 0);
+  EXPECT_NE(err.find("nope"), std::string::npos) << err;
 }
 
 }  // namespace
