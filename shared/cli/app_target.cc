@@ -165,13 +165,17 @@ Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application&
     if (!objects.ok()) return objects.status().Prefixed(app.DisplayName());
     state.objects = std::move(*objects);
     state.revisions.push_back("local:" + local);
-  } else {
-    (void)revision;
-    return Status::Unsupported(app.DisplayName() +
-                               ": rendering from Git is not wired yet: use --local DIR");
+    // Git renders keep the later of two duplicates with a warning, as Argo CD; a local
+    // directory is the user's own work in progress, so duplicates there are an error.
+    Status unique = CheckNoDuplicates(state.objects);
+    if (!unique.ok()) return unique.Prefixed(app.DisplayName());
+    return state;
   }
-  Status unique = CheckNoDuplicates(state.objects);
-  if (!unique.ok()) return unique.Prefixed(app.DisplayName());
+  auto rendered = RenderFromGit(ctx, app, revision);
+  if (!rendered.ok()) return rendered.status();
+  state.objects = std::move(rendered->objects);
+  state.revisions = std::move(rendered->revisions);
+  state.from_cache = rendered->from_cache;
   return state;
 }
 

@@ -30,7 +30,11 @@ std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
                {{"filename", 'f', true, "FILE", "The Application file (instead of APP)", ""},
                 {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
                 {"local", 0, true, "DIR",
-                 "The app's manifests directory, instead of its Git repository + path", ""}});
+                 "The app's manifests directory, instead of its Git repository + path", ""},
+                {"cache-dir", 0, true, "DIR",
+                 "Where Git clones and rendered manifests are cached (default: "
+                 "$XDG_CACHE_HOME/mlgitops)",
+                 ""}});
   return WithKubeFlags(std::move(flags));
 }
 
@@ -85,10 +89,15 @@ const std::vector<Command>& Commands() {
        RunVersion},
       {"render",
        "Render an Application's manifests in apply order",
-       "render -f APP.yaml --local DIR [-o yaml|json]",
-       "  kubectl mlgitops render -f app.yaml --local ./manifests\n",
+       "render -f APP.yaml [--local DIR | --revision REV] [-o yaml|json]",
+       "  kubectl mlgitops render -f app.yaml --local ./manifests\n"
+       "  kubectl mlgitops render -f app.yaml --revision v1.2.0\n",
        {{"filename", 'f', true, "FILE", "The Application file", ""},
         {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+        {"revision", 0, true, "REV",
+         "Git revision for the first source (instead of its targetRevision)", ""},
+        {"cache-dir", 0, true, "DIR",
+         "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
         {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
         OutputFlag("yaml|json", "yaml"),
         ConfigFlag(),
@@ -96,10 +105,14 @@ const std::vector<Command>& Commands() {
        RunRender},
       {"plan",
        "Show the sync plan wave by wave, with policy findings",
-       "plan -f APP.yaml --local DIR --offline [-o table|json]",
+       "plan -f APP.yaml [--local DIR | --revision REV] --offline [-o table|json]",
        "  kubectl mlgitops plan -f app.yaml --local ./manifests --offline\n",
        {{"filename", 'f', true, "FILE", "The Application file", ""},
         {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+        {"revision", 0, true, "REV",
+         "Git revision for the first source (instead of its targetRevision)", ""},
+        {"cache-dir", 0, true, "DIR",
+         "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
         {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
         {"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
         OutputFlag("table|json", "table"),

@@ -3,9 +3,12 @@
 
 #include <sys/stat.h>
 
+#include "cli/app_target.h"
 #include "object/yaml_loader.h"
 #include "object/yaml_writer.h"
+#include "source/app_render.h"
 #include "source/directory.h"
+#include "source/git_credentials.h"
 #include "source/render.h"
 
 namespace mlgitops {
@@ -71,24 +74,33 @@ Result<Application> ChooseApplication(const CommandContext& ctx) {
   return Status::NotFound(file + ": no Application named \"" + wanted + "\"");
 }
 
+Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Application& app,
+                                          const std::string& revision) {
+  auto explicit_credentials = CredentialsFromEnv(ctx.env.getenv);
+  if (!explicit_credentials.ok()) return explicit_credentials.status();
+  CredentialStore credentials;
+  credentials.SetExplicit(std::move(*explicit_credentials));
+  AppRenderOptions options;
+  options.revision_override = revision;
+  options.cache_dir = ctx.flags.Get("cache-dir");
+  options.credentials = &credentials;
+  options.getenv = ctx.env.getenv;
+  auto rendered = RenderApplication(app, options);
+  if (!rendered.ok()) return rendered.status();
+  for (const std::string& warning : rendered->warnings) ctx.err.Line("warning: " + warning);
+  return rendered;
+}
+
 Result<RenderedApp> LoadAndPlan(const CommandContext& ctx, const Conventions& conventions) {
   if (!ctx.flags.positional().empty()) {
     return Status::InvalidArgument("unexpected argument \"" + ctx.flags.positional()[0] +
                                    "\" (the Application comes from -f)");
   }
-  std::string local = ctx.flags.Get("local");
-  if (local.empty()) {
-    return Status::InvalidArgument(
-        "needs --local DIR (the app's manifests directory); rendering from the Git repository "
-        "itself arrives with the sync command");
-  }
   auto app = ChooseApplication(ctx);
   if (!app.ok()) return app.status();
-  auto objects = RenderLocal(*app, local, LoadLimits());
-  if (!objects.ok()) return objects.status().Prefixed(app->DisplayName());
-  Status unique = CheckNoDuplicates(*objects);
-  if (!unique.ok()) return unique.Prefixed(app->DisplayName());
-  RenderedApp out{std::move(*app), std::move(*objects), {}, {}};
+  auto desired = RenderDesired(ctx, *app, ctx.flags.Get("revision"));
+  if (!desired.ok()) return desired.status();
+  RenderedApp out{std::move(*app), std::move(desired->objects), {}, {}};
   out.classes = Classify(out.objects, conventions);
   auto plan = BuildPlan(out.objects, out.classes);
   if (!plan.ok()) return plan.status().Prefixed(out.app.DisplayName());

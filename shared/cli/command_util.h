@@ -14,6 +14,7 @@
 #include "object/status.h"
 #include "plan/plan.h"
 #include "policy/conventions.h"
+#include "source/app_render.h"
 
 namespace mlgitops {
 
@@ -29,6 +30,11 @@ Result<std::vector<Object>> LoadManifestPaths(const std::vector<std::string>& pa
 
 /// The Application of -f FILE (--app NAME when the file holds several).
 Result<Application> ChooseApplication(const CommandContext& ctx);
+
+/// The app's sources fetched from Git and rendered (clone cache, --cache-dir, MLGITOPS_GIT_*
+/// credentials) at `revision` (targetRevision when empty); warnings go to stderr.
+Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Application& app,
+                                          const std::string& revision);
 
 /// An Application rendered from --local, classified and planned: what render and plan show.
 struct RenderedApp {

@@ -1,0 +1,259 @@
+// Kustomize and Helm rendering: argv building, a generated kustomize overlay for the app's
+// simple kustomize settings, confined value files, and tool output parsed as manifests.
+#include "source/tool_render.h"
+
+#include <rapidjson/document.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "source/repo_cache.h"
+
+namespace mlgitops {
+
+namespace fs = std::filesystem;
+
+const char* SourceToolName(SourceTool tool) {
+  switch (tool) {
+    case SourceTool::kDirectory:
+      return "directory";
+    case SourceTool::kKustomize:
+      return "kustomize";
+    case SourceTool::kHelm:
+      return "helm";
+  }
+  return "directory";
+}
+
+Result<SourceTool> DetectSourceTool(const std::string& source_dir,
+                                    const ApplicationSource& source) {
+  if (source.plugin) return Status::Unsupported("config management plugins are not supported");
+  if (!source.chart.empty()) {
+    return Status::Unsupported("Helm repository charts (chart: " + source.chart +
+                               ") are not supported; use a chart stored in Git");
+  }
+  if (source.directory) return SourceTool::kDirectory;
+  if (source.helm) return SourceTool::kHelm;
+  if (source.kustomize) return SourceTool::kKustomize;
+  for (const char* name : {"kustomization.yaml", "kustomization.yml", "Kustomization"}) {
+    if (PathExists(source_dir + "/" + name)) return SourceTool::kKustomize;
+  }
+  if (PathExists(source_dir + "/Chart.yaml")) return SourceTool::kHelm;
+  return SourceTool::kDirectory;
+}
+
+namespace {
+
+/// A scratch directory removed on destruction.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::error_code ec;
+    std::string pattern = (fs::temp_directory_path(ec) / "mlgitops-render-XXXXXX").string();
+    if (::mkdtemp(pattern.data())) path_ = pattern;
+  }
+  ~ScratchDir() {
+    if (!path_.empty()) (void)RemoveTree(path_);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string JsonQuote(const std::string& s) {
+  JsonValue v(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  return ToJson(v);
+}
+
+/// Names of kustomize options set in the app besides namePrefix/nameSuffix/namespace.
+std::vector<std::string> UnsupportedKustomizeOptions(const ApplicationSourceKustomize& k) {
+  std::vector<std::string> out;
+  if (k.raw.empty()) return out;
+  rapidjson::Document doc;
+  doc.Parse(k.raw.c_str(), k.raw.size());
+  if (doc.HasParseError() || !doc.IsObject()) return out;
+  for (const auto& member : doc.GetObject()) {
+    std::string name = member.name.GetString();
+    if (name == "namePrefix" || name == "nameSuffix" || name == "namespace") continue;
+    const JsonValue& v = member.value;
+    bool empty = v.IsNull() || (v.IsString() && v.GetStringLength() == 0) ||
+                 (v.IsArray() && v.Empty()) || (v.IsObject() && v.MemberCount() == 0) ||
+                 (v.IsBool() && !v.GetBool());
+    if (!empty) out.push_back(name);
+  }
+  return out;
+}
+
+Result<std::vector<Object>> RunTool(const ToolRenderContext& ctx, ProcessRequest request,
+                                    const std::string& tool, const std::string& install_hint) {
+  if (!ctx.runner) return Status::Internal(ctx.display + ": no process runner to run " + tool);
+  request.timeout_ms = ctx.timeout_ms;
+  request.max_output_bytes = ctx.limits.max_file_bytes;
+  auto result = ctx.runner->Run(request);
+  if (!result.ok()) {
+    if (result.status().code() == Status::Code::kNotFound) {
+      return Status::FailedPrecondition(tool + " is not installed: rendering " + ctx.display +
+                                        " needs " + install_hint + " on PATH");
+    }
+    return result.status().Prefixed(ctx.display);
+  }
+  if (result->stdout_truncated) {
+    return Status::LimitExceeded(ctx.display + ": " + tool + " output exceeds " +
+                                 std::to_string(request.max_output_bytes) + " bytes");
+  }
+  if (!result->succeeded()) {
+    std::string why = result->timed_out ? "timed out" : "failed";
+    std::string detail = result->stderr_text;
+    while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+    return Status::InvalidArgument(ctx.display + ": " + tool + " " + why +
+                                   (detail.empty() ? "" : ": " + detail));
+  }
+  return ParseManifests(result->stdout_text, ctx.display + " (" + tool + " output)", ctx.limits);
+}
+
+}  // namespace
+
+Result<std::vector<Object>> RenderKustomize(const std::string& source_dir,
+                                            const ApplicationSource& source,
+                                            const ToolRenderContext& ctx) {
+  ProcessRequest request;
+  ScratchDir overlay;
+  std::string target = source_dir;
+  if (source.kustomize) {
+    const ApplicationSourceKustomize& k = *source.kustomize;
+    std::vector<std::string> unsupported = UnsupportedKustomizeOptions(k);
+    if (!unsupported.empty()) {
+      std::string names;
+      for (const auto& n : unsupported) names += (names.empty() ? "" : ", ") + n;
+      return Status::Unsupported(ctx.display + ": kustomize options " + names +
+                                 " are not supported yet (namePrefix, nameSuffix and namespace "
+                                 "are); put them in the kustomization.yaml");
+    }
+    if (!k.name_prefix.empty() || !k.name_suffix.empty() || !k.namespace_.empty()) {
+      if (overlay.path().empty()) return Status::IOError(ctx.display + ": no temporary directory");
+      std::error_code ec;
+      std::string relative = fs::relative(source_dir, overlay.path(), ec).string();
+      if (ec) return Status::IOError(ctx.display + ": cannot relate the overlay to the source");
+      std::string text =
+          "{\"apiVersion\": \"kustomize.config.k8s.io/v1beta1\", \"kind\": "
+          "\"Kustomization\", \"resources\": [" +
+          JsonQuote(relative) + "]";
+      if (!k.name_prefix.empty()) text += ", \"namePrefix\": " + JsonQuote(k.name_prefix);
+      if (!k.name_suffix.empty()) text += ", \"nameSuffix\": " + JsonQuote(k.name_suffix);
+      if (!k.namespace_.empty()) text += ", \"namespace\": " + JsonQuote(k.namespace_);
+      Status s = WriteFileAtomic(overlay.path() + "/kustomization.yaml", text + "}\n");
+      if (!s.ok()) return s;
+      target = overlay.path();
+    }
+  }
+  request.argv = {"kubectl", "kustomize", target};
+  return RunTool(ctx, std::move(request), "kubectl kustomize", "kubectl");
+}
+
+namespace {
+
+bool IsUrl(const std::string& s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
+
+/// A value or set-file path: relative to the chart, or `$ref/...` into a ref source. "" with
+/// OK status means "missing, and allowed to be".
+Result<std::string> ResolveRepoFile(const std::string& chart_dir, const std::string& file,
+                                    const ToolRenderContext& ctx, bool ignore_missing) {
+  if (IsUrl(file)) {
+    return Status::Unsupported(ctx.display + ": remote value file " + file + " is not supported");
+  }
+  std::string root = ctx.repo_root;
+  std::string path = chart_dir + "/" + file;
+  if (!file.empty() && file[0] == '$') {
+    size_t slash = file.find('/');
+    std::string ref = file.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+    auto it = ctx.ref_roots.find(ref);
+    if (it == ctx.ref_roots.end()) {
+      return Status::InvalidArgument(ctx.display + ": value file " + file + " names $" + ref +
+                                     ", but no source has ref: " + ref);
+    }
+    root = it->second;
+    path = root + (slash == std::string::npos ? "" : file.substr(slash));
+  } else if (!file.empty() && file[0] == '/') {
+    path = root + file;  // Argo CD reads absolute value file paths from the repository root
+  }
+  if (!PathInside(path, root)) {
+    return Status::InvalidArgument(ctx.display + ": value file " + file + " leaves its repository");
+  }
+  if (!PathExists(path)) {
+    if (ignore_missing) return std::string();
+    return Status::NotFound(ctx.display + ": value file " + file + " does not exist");
+  }
+  return path;
+}
+
+std::string EscapeSetValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ',' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> HelmTemplateArgs(const std::string& chart_dir,
+                                                  const ApplicationSource& source,
+                                                  const ToolRenderContext& ctx,
+                                                  const std::string& values_file) {
+  ApplicationSourceHelm helm = source.helm.value_or(ApplicationSourceHelm());
+  std::string release = helm.release_name.empty() ? ctx.app_name : helm.release_name;
+  std::string ns = helm.namespace_.empty() ? ctx.destination_namespace : helm.namespace_;
+  std::vector<std::string> argv = {"helm", "template", release, chart_dir};
+  if (!ns.empty()) argv.insert(argv.end(), {"--namespace", ns});
+  if (!helm.kube_version.empty()) argv.insert(argv.end(), {"--kube-version", helm.kube_version});
+  for (const auto& api : helm.api_versions) argv.insert(argv.end(), {"--api-versions", api});
+  argv.push_back(helm.skip_crds ? "--skip-crds" : "--include-crds");
+  if (helm.skip_tests) argv.push_back("--skip-tests");
+  if (helm.skip_schema_validation) argv.push_back("--skip-schema-validation");
+  for (const auto& file : helm.value_files) {
+    auto path = ResolveRepoFile(chart_dir, file, ctx, helm.ignore_missing_value_files);
+    if (!path.ok()) return path.status();
+    if (!path->empty()) argv.insert(argv.end(), {"--values", *path});
+  }
+  if (!values_file.empty()) argv.insert(argv.end(), {"--values", values_file});
+  for (const auto& p : helm.parameters) {
+    argv.insert(argv.end(), {p.force_string ? "--set-string" : "--set",
+                             p.name + "=" + EscapeSetValue(p.value)});
+  }
+  for (const auto& p : helm.file_parameters) {
+    auto path = ResolveRepoFile(chart_dir, p.path, ctx, false);
+    if (!path.ok()) return path.status();
+    argv.insert(argv.end(), {"--set-file", p.name + "=" + *path});
+  }
+  return argv;
+}
+
+Result<std::vector<Object>> RenderHelm(const std::string& chart_dir,
+                                       const ApplicationSource& source,
+                                       const ToolRenderContext& ctx) {
+  ScratchDir scratch;
+  std::string values_file;
+  if (source.helm && (!source.helm->values_object.empty() || !source.helm->values.empty())) {
+    if (scratch.path().empty()) return Status::IOError(ctx.display + ": no temporary directory");
+    values_file = scratch.path() + "/inline-values.yaml";
+    // JSON is YAML, so valuesObject can be written as it is.
+    const std::string& text =
+        source.helm->values_object.empty() ? source.helm->values : source.helm->values_object;
+    Status s = WriteFileAtomic(values_file, text);
+    if (!s.ok()) return s;
+  }
+  auto argv = HelmTemplateArgs(chart_dir, source, ctx, values_file);
+  if (!argv.ok()) return argv.status();
+  ProcessRequest request;
+  request.argv = std::move(*argv);
+  return RunTool(ctx, std::move(request), "helm", "helm");
+}
+
+}  // namespace mlgitops
