@@ -157,7 +157,7 @@ Result<AppTarget> LoadAppTarget(const CommandContext& ctx, size_t extra_args) {
 }
 
 Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application& app,
-                                   const std::string& revision) {
+                                   const std::string& revision, const AppTarget* target) {
   DesiredState state;
   std::string local = ctx.flags.Has("local") ? ctx.flags.Get("local") : "";
   if (!local.empty()) {
@@ -171,7 +171,9 @@ Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application&
     if (!unique.ok()) return unique.Prefixed(app.DisplayName());
     return state;
   }
-  auto rendered = RenderFromGit(ctx, app, revision);
+  auto rendered =
+      target ? RenderFromGit(ctx, app, revision, target->control.get(), target->state_namespace)
+             : RenderFromGit(ctx, app, revision);
   if (!rendered.ok()) return rendered.status();
   state.objects = std::move(rendered->objects);
   state.revisions = std::move(rendered->revisions);

@@ -48,8 +48,9 @@ struct DesiredState {
 
 /// The app's manifests: from --local DIR when given, else fetched and rendered from its Git
 /// source at `revision` (the app's targetRevision when empty).
+/// With a target, repository Secrets beside the app add Git credentials.
 Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application& app,
-                                   const std::string& revision);
+                                   const std::string& revision, const AppTarget* target = nullptr);
 
 /// The user a sync is recorded as initiated by ($USER, else "unknown").
 std::string InitiatedBy(const CommandContext& ctx);

@@ -53,7 +53,7 @@ int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision
   if (!lua.ok()) return ctx.Fail(lua.status().message());
   HealthAssessor assessor(lua->has_value() ? &**lua : nullptr);
 
-  auto desired = RenderDesired(ctx, target.app, revision);
+  auto desired = RenderDesired(ctx, target.app, revision, &target);
   if (!desired.ok()) return ctx.Fail(desired.status().message());
 
   SyncOptions options;
@@ -87,6 +87,7 @@ int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision
   auto result = syncer.Run(std::move(input), options, progress.get());
   if (live) live->Finish();
   if (!result.ok()) return ctx.Fail(result.status().message());
+  result->rendered_from_cache = desired->from_cache;
 
   if (!options.dry_run) {
     AppStateStore store(*target.control, target.app, target.in_cluster, target.state_namespace);

@@ -75,10 +75,25 @@ Result<Application> ChooseApplication(const CommandContext& ctx) {
 }
 
 Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Application& app,
-                                          const std::string& revision) {
+                                          const std::string& revision, KubeClient* secrets_from,
+                                          const std::string& secrets_namespace) {
   auto explicit_credentials = CredentialsFromEnv(ctx.env.getenv);
   if (!explicit_credentials.ok()) return explicit_credentials.status();
   CredentialStore credentials;
+  if (secrets_from) {
+    for (const char* label : {"argocd.argoproj.io/secret-type", "mlgitops.io/secret-type"}) {
+      ListOptions options;
+      options.label_selector = std::string(label) + " in (repository,repo-creds)";
+      auto secrets = ListAll(*secrets_from, {"", "v1", "Secret"}, secrets_namespace, options);
+      if (!secrets.ok()) {
+        // Without read access to Secrets, the environment's credentials (or none) are used.
+        ctx.err.Line("warning: repository Secrets not read: " + secrets.status().message());
+        break;
+      }
+      Status added = credentials.AddSecrets(secrets->items);
+      if (!added.ok()) return added;
+    }
+  }
   credentials.SetExplicit(std::move(*explicit_credentials));
   AppRenderOptions options;
   options.revision_override = revision;

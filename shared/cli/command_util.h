@@ -33,8 +33,13 @@ Result<Application> ChooseApplication(const CommandContext& ctx);
 
 /// The app's sources fetched from Git and rendered (clone cache, --cache-dir, MLGITOPS_GIT_*
 /// credentials) at `revision` (targetRevision when empty); warnings go to stderr.
+/// With `secrets_from`, repository Secrets (Argo CD's `argocd.argoproj.io/secret-type:
+/// repository|repo-creds`, or ours under `mlgitops.io/secret-type`) in `secrets_namespace` add
+/// credentials; the environment's explicit ones still win.
 Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Application& app,
-                                          const std::string& revision);
+                                          const std::string& revision,
+                                          KubeClient* secrets_from = nullptr,
+                                          const std::string& secrets_namespace = "");
 
 /// An Application rendered from --local, classified and planned: what render and plan show.
 struct RenderedApp {

@@ -1019,6 +1019,8 @@ std::string SyncResultToJson(const SyncResult& result, bool pretty) {
   doc.AddMember("phase", str(result.phase), a);
   doc.AddMember("message", str(result.message), a);
   doc.AddMember("dryRun", result.dry_run, a);
+  doc.AddMember("renderedFromCache", result.rendered_from_cache, a);
+  doc.AddMember("pruneSkipped", result.prune_skipped, a);
   JsonValue revisions(rapidjson::kArrayType);
   for (const std::string& r : result.revisions) revisions.PushBack(str(r), a);
   doc.AddMember("revisions", revisions, a);
