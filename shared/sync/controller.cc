@@ -143,6 +143,18 @@ std::vector<std::string> DependsOn(const Application& app) {
   return out;
 }
 
+bool AlreadyAttempted(const AutoSyncState& state) {
+  const RecordedAppStatus& last = state.recorded;
+  return last.has_operation && last.revisions == state.revisions &&
+         (last.source.empty() || last.source == state.source);
+}
+
+std::optional<AppCondition> FailedAttemptCondition(const AutoSyncState& state) {
+  if (!AlreadyAttempted(state) || state.recorded.phase == "Succeeded") return std::nullopt;
+  return MakeCondition(kSyncError, "Failed last sync attempt to " + RevisionText(state.revisions) +
+                                       ": " + state.recorded.message);
+}
+
 AutoSyncDecision DecideAutoSync(const Application& app, const AutoSyncState& state,
                                 const AppComparison& comparison, int64_t now,
                                 const SelfHealBackoff& backoff) {
@@ -156,16 +168,12 @@ AutoSyncDecision DecideAutoSync(const Application& app, const AutoSyncState& sta
   if (state.dependency_wait) return Skip(state.dependency_wait->message, state.dependency_wait);
 
   const RecordedAppStatus& last = state.recorded;
-  bool already_attempted = last.has_operation && last.revisions == state.revisions &&
-                           (last.source.empty() || last.source == state.source);
   AutoSyncDecision d;
   d.prune = automated.prune;
-  if (already_attempted) {
+  if (AlreadyAttempted(state)) {
     std::string rev = RevisionText(state.revisions);
-    if (last.phase != "Succeeded") {
-      return Skip(
-          "the last sync to " + rev + " failed; waiting for a new revision",
-          MakeCondition(kSyncError, "Failed last sync attempt to " + rev + ": " + last.message));
+    if (auto failed = FailedAttemptCondition(state)) {
+      return Skip("the last sync to " + rev + " failed; waiting for a new revision", failed);
     }
     if (!automated.self_heal) return Skip("most recent sync already to " + rev);
     int64_t attempts = last.self_heal_attempts;
@@ -573,6 +581,10 @@ AppReconcileReport Controller::ReconcileApp(
   report.action = decision.action;
   report.reason = decision.reason;
   if (decision.condition) AddCondition(*decision.condition, &conditions);
+  // Also while the failed attempt left the app Synced but unhealthy: nothing retries it.
+  if (auto failed = FailedAttemptCondition(state); failed && app.sync_policy.AutoSyncEnabled()) {
+    AddCondition(*failed, &conditions);
+  }
 
   bool syncs =
       decision.action == AutoSyncAction::kSync || decision.action == AutoSyncAction::kSelfHeal;

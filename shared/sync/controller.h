@@ -118,6 +118,14 @@ struct AutoSyncState {
   std::optional<AppCondition> dependency_wait;
 };
 
+/// Argo CD's alreadyAttemptedSync: the last operation ran the same revisions with the same
+/// source spec (an unrecorded spec counts as the same).
+bool AlreadyAttempted(const AutoSyncState& state);
+
+/// SyncError "Failed last sync attempt to <rev>: <message>" when the last operation already
+/// attempted this revision and spec and failed: automated sync will not try it again.
+std::optional<AppCondition> FailedAttemptCondition(const AutoSyncState& state);
+
 /// Argo CD's auto-sync decision (§3.3), as a pure function of its inputs.
 AutoSyncDecision DecideAutoSync(const Application& app, const AutoSyncState& state,
                                 const AppComparison& comparison, int64_t now,
