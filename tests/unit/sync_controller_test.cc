@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "cli/app_target.h"
+#include "cli/cli.h"
+#include "cli/terminal.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "kubesim/launcher.h"
@@ -769,6 +771,35 @@ TEST_F(SyncControllerKubesimTest, InstallManifestsRenderAndApplyWithKubectl) {
   EXPECT_TRUE(app->sync_policy.automated->prune);
   ASSERT_EQ(Kubectl("get applications.mlgitops.io -n " + ns_, &out), 0) << out;
   EXPECT_NE(out.find("SYNC STATUS"), std::string::npos) << out;
+}
+
+TEST_F(SyncControllerKubesimTest, CommandRunsOnePassFromALocalRoot) {
+  PutApp("cli-app", "{automated: {}}", AppManifests("cli-web"), "unused");
+  MemoryTerminal out(false), err(false);
+  FixedClock clock(kNow);
+  CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
+  std::string root = dir_->path() + "/" + ns_;
+  int code = RunCli({"controller", "--once", "-n", ns_, "--local-root", root, "--wave-timeout",
+                     "10s", "--kubeconfig", process_->kubeconfig_path()},
+                    env);
+  EXPECT_EQ(code, kExitOk) << out.text() << err.text();
+  EXPECT_NE(out.text().find(FormatRfc3339(kNow) +
+                            " controller started: Applications in "
+                            "namespace " +
+                            ns_ + ", one pass"),
+            std::string::npos)
+      << out.text();
+  EXPECT_NE(out.text().find(ns_ + "/cli-app: Synced Healthy (sync Succeeded)"), std::string::npos)
+      << out.text();
+  EXPECT_TRUE(Exists(kDeployment, "cli-web"));
+  std::string revision = GetString(AppCr("cli-app").json(), "status.sync.revision");
+  EXPECT_EQ(revision.rfind("local:" + root + "/cli-app@", 0), 0u) << revision;
+
+  MemoryTerminal out2(false), err2(false);
+  CliEnv env2{out2, err2, clock, [](const char*) -> const char* { return nullptr; }};
+  EXPECT_EQ(RunCli({"controller", "-A", "-n", "x"}, env2), kExitUsage);
+  EXPECT_NE(err2.text().find("not both"), std::string::npos) << err2.text();
+  EXPECT_EQ(RunCli({"controller", "--interval", "soon"}, env2), kExitUsage);
 }
 
 }  // namespace
