@@ -193,6 +193,22 @@ const std::vector<Command>& Commands() {
                  ConfigFlag(),
                  HelpFlag()}),
        RunRollback},
+      {"controller", "Run the application controller: compare, auto-sync and self-heal apps",
+       "controller [--interval D] [-n NS | -A] [--once] [--local-root DIR]",
+       "  kubectl mlgitops controller -A\n"
+       "  kubectl mlgitops controller -n ml --once --local-root ./checkout\n",
+       WithKubeFlags(
+           {{"all-namespaces", 'A', false, "", "Applications in every namespace", ""},
+            {"interval", 0, true, "D", "Time between reconcile passes", "3m"},
+            {"once", 0, false, "", "Run one reconcile pass and exit", ""},
+            {"local-root", 0, true, "DIR",
+             "Render each app from DIR/<its source path> instead of its Git repository", ""},
+            {"wave-timeout", 0, true, "D", "Fail a sync when a wave is not healthy within D",
+             "10m"},
+            {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
+            ConfigFlag(),
+            HelpFlag()}),
+       RunController},
   };
   return commands;
 }

@@ -75,5 +75,6 @@ int RunGet(CommandContext& ctx);
 int RunSync(CommandContext& ctx);
 int RunHistory(CommandContext& ctx);
 int RunRollback(CommandContext& ctx);
+int RunController(CommandContext& ctx);
 
 }  // namespace mlgitops

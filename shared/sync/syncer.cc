@@ -11,6 +11,7 @@
 #include "kube/errors.h"
 #include "kube/live_health.h"
 #include "object/timeutil.h"
+#include "sync/live_objects.h"
 #include "sync/parallel.h"
 #include "sync/tracking.h"
 
@@ -22,12 +23,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 std::string GroupKey(const std::string& group, const std::string& kind) {
   return group + "/" + kind;
-}
-
-// group/kind/namespace/name as one comparable string.
-std::string IdentityOf(const std::string& group, const std::string& kind, const std::string& ns,
-                       const std::string& name) {
-  return group + "/" + kind + "/" + ns + "/" + name;
 }
 
 std::vector<std::string> SplitTrimmed(std::string_view text, char sep) {
@@ -442,61 +437,18 @@ bool Operation::DryRun() {
 
 Status Operation::CollectPrunes() {
   std::set<std::string> desired_ids;
-  std::set<std::string> namespaces;
-  for (const Object& obj : input_.desired) {
-    desired_ids.insert(IdentityOf(obj.group(), obj.kind(), obj.namespace_(), obj.name()));
-    if (!obj.namespace_().empty()) namespaces.insert(obj.namespace_());
-  }
-  if (!app_.destination.namespace_.empty()) namespaces.insert(app_.destination.namespace_);
-  auto resources = client_.ServerResources();
-  if (!resources.ok()) return resources.status().Prefixed("listing resource types for pruning");
-  struct Listing {
-    ResourceInfo info;
-    std::string namespace_;
-  };
-  std::vector<Listing> listings;
-  for (const ResourceInfo& info : *resources) {
-    bool listable = std::find(info.verbs.begin(), info.verbs.end(), "list") != info.verbs.end();
-    bool deletable = std::find(info.verbs.begin(), info.verbs.end(), "delete") != info.verbs.end();
-    if (!listable || !deletable || info.resource.find('/') != std::string::npos) continue;
-    if (info.kind == "Event") continue;  // never tracked, and by far the longest lists
-    if (!info.namespaced) {
-      listings.push_back({info, ""});
+  for (const Object& obj : input_.desired) desired_ids.insert(ObjectIdentity(obj));
+  auto tracked = ListTrackedObjects(client_, input_.app_instance,
+                                    AppNamespaces(app_, input_.desired), options_.parallelism);
+  if (!tracked.ok()) return tracked.status().Prefixed("pruning");
+  std::vector<Object> candidates;
+  for (Object& obj : *tracked) {
+    if (desired_ids.count(ObjectIdentity(obj))) continue;
+    if (ReadHook(obj).is_hook) continue;  // hooks are deleted by their policies, not pruned
+    if (!options_.resources.empty() && !MatchesResourceFilter(obj.ref(), options_.resources)) {
       continue;
     }
-    for (const std::string& ns : namespaces) listings.push_back({info, ns});
-  }
-  std::vector<std::vector<Object>> found(listings.size());
-  std::vector<Status> errors(listings.size());
-  RunParallel(listings.size(), options_.parallelism, [&](size_t i) {
-    const Listing& l = listings[i];
-    auto list = ListAll(client_, {l.info.group, l.info.version, l.info.kind}, l.namespace_, {});
-    if (!list.ok()) {
-      // Kinds we may not list (RBAC) cannot hold objects we created through the same account.
-      if (!IsForbidden(list.status()) && list.status().code() != Status::Code::kNotFound) {
-        errors[i] = list.status();
-      }
-      return;
-    }
-    for (Object& obj : list->items) {
-      if (IsTrackedBy(obj, input_.app_instance)) found[i].push_back(std::move(obj));
-    }
-  });
-  for (const Status& s : errors) {
-    if (!s.ok()) return s.Prefixed("listing tracked objects for pruning");
-  }
-  std::vector<Object> candidates;
-  std::set<std::string> seen;  // one version per object (a kind may be served twice)
-  for (auto& objects : found) {
-    for (Object& obj : objects) {
-      std::string id = IdentityOf(obj.group(), obj.kind(), obj.namespace_(), obj.name());
-      if (desired_ids.count(id) || !seen.insert(id).second) continue;
-      if (ReadHook(obj).is_hook) continue;  // hooks are deleted by their policies, not pruned
-      if (!options_.resources.empty() && !MatchesResourceFilter(obj.ref(), options_.resources)) {
-        continue;
-      }
-      candidates.push_back(std::move(obj));
-    }
+    candidates.push_back(std::move(obj));
   }
   std::sort(candidates.begin(), candidates.end(), [](const Object& a, const Object& b) {
     return a.ref().ToString() < b.ref().ToString();

@@ -95,6 +95,7 @@ SteadyTime Controllers::RunPass(SteadyTime now) {
   ReconcileDeployments(ctx);
   ReconcileReplicaSets(ctx);
   ReconcileStatefulSets(ctx);
+  ReconcileHorizontalPodAutoscalers(ctx);
   ReconcileJobs(ctx);
   ReconcileTrainingJobs(ctx);
   ReconcileInferenceServices(ctx);

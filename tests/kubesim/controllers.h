@@ -23,6 +23,9 @@ struct ControllerOptions {
   std::chrono::milliseconds step{200};
 };
 
+/// HorizontalPodAutoscalers (hpa_controller.cc): status as the real controller reports it.
+void ReconcileHorizontalPodAutoscalers(ControllerContext& ctx);
+
 /// "200ms", "1s", "1.5s" (1ms to 1h).
 Result<std::chrono::milliseconds> ParseStepDelay(const std::string& text);
 

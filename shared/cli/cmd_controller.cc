@@ -1,0 +1,113 @@
+// controller: run the application controller (sync/controller.h) against the current context,
+// every --interval or once (--once), logging one timestamped line per event.
+#include <cstdio>
+#include <string>
+
+#include "cli/cli.h"
+#include "cli/command_util.h"
+#include "object/timeutil.h"
+#include "source/render.h"
+#include "sync/controller.h"
+
+namespace mlgitops {
+
+namespace {
+
+/// A short hash of the rendered manifests, so editing files under --local-root is a new
+/// revision (a failed attempt is then tried again, as for a new commit).
+std::string ContentHash(const std::vector<Object>& objects) {
+  uint64_t hash = 14695981039346656037ull;
+  for (const Object& o : objects) {
+    for (unsigned char c : ToJson(o.json())) {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    }
+  }
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
+  return std::string(text, 12);
+}
+
+/// Renders each app from `root`/<its source path>, the way --local renders one app.
+RenderFn LocalRootRenderer(const std::string& root) {
+  return [root](const Application& app, const std::string&) -> Result<DesiredManifests> {
+    std::string path = app.sources.empty() ? "" : app.sources.front().path;
+    std::string dir = path.empty() || path == "." ? root : root + "/" + path;
+    auto objects = RenderLocal(app, dir, LoadLimits());
+    if (!objects.ok()) return objects.status().Prefixed(app.DisplayName());
+    Status unique = CheckNoDuplicates(*objects);
+    if (!unique.ok()) return unique.Prefixed(app.DisplayName());
+    DesiredManifests out;
+    out.revisions.push_back("local:" + dir + "@" + ContentHash(*objects));
+    out.objects = std::move(*objects);
+    return out;
+  };
+}
+
+RenderFn GitRenderer() {
+  return [](const Application& app, const std::string&) -> Result<DesiredManifests> {
+    return Status::Unsupported(app.DisplayName() +
+                               ": rendering from Git is not wired into the controller yet: "
+                               "run it with --local-root DIR (a checkout of the apps' repository)");
+  };
+}
+
+}  // namespace
+
+int RunController(CommandContext& ctx) {
+  bool all = ctx.flags.GetBool("all-namespaces");
+  if (all && ctx.flags.Has("namespace")) return ctx.Fail("give -n NS or -A, not both");
+  auto interval = ParseDurationSeconds(ctx.flags.Get("interval"));
+  if (!interval || *interval <= 0) {
+    return ctx.Fail("invalid duration \"" + ctx.flags.Get("interval") +
+                    "\" for --interval: use e.g. 30s, 3m or 1h");
+  }
+  auto wave_timeout = ParseDurationSeconds(ctx.flags.Get("wave-timeout"));
+  if (!wave_timeout || *wave_timeout < 0) {
+    return ctx.Fail("invalid duration \"" + ctx.flags.Get("wave-timeout") +
+                    "\" for --wave-timeout");
+  }
+  auto conventions = LoadConventionsFlag(ctx);
+  if (!conventions.ok()) return ctx.Fail(conventions.status().message());
+  auto lua = LoadLuaFlag(ctx);
+  if (!lua.ok()) return ctx.Fail(lua.status().message());
+  HealthAssessor assessor(lua->has_value() ? &**lua : nullptr);
+  auto client = Connect(ctx);
+  if (!client.ok()) return ctx.Fail(client.status().message());
+
+  ControllerOptions options;
+  options.namespace_ = all                          ? ""
+                       : ctx.flags.Has("namespace") ? ctx.flags.Get("namespace")
+                                                    : (*client)->default_namespace();
+  options.interval = std::chrono::seconds(*interval);
+  options.sync.wave_timeout = std::chrono::seconds(*wave_timeout);
+  options.cancel = ctx.env.interrupted;
+  options.log = [&ctx](const std::string& line) {
+    ctx.out.Line(FormatRfc3339(ctx.env.clock.NowUnix()) + " " + line);
+  };
+  RenderFn render =
+      ctx.flags.Has("local-root") ? LocalRootRenderer(ctx.flags.Get("local-root")) : GitRenderer();
+  Controller controller(**client, render, assessor, *conventions, ctx.env.clock, options);
+  options.log("controller started: Applications in " +
+              (options.namespace_.empty() ? std::string("all namespaces")
+                                          : "namespace " + options.namespace_) +
+              (ctx.flags.GetBool("once") ? ", one pass" : ", every " + ctx.flags.Get("interval")));
+  if (!ctx.flags.GetBool("once")) {
+    controller.Run();
+    options.log("controller stopped");
+    return kExitOk;
+  }
+  auto reports = controller.ReconcileOnce();
+  if (!reports.ok()) return ctx.Fail(reports.status().message());
+  bool failed = false;
+  for (const AppReconcileReport& r : *reports) {
+    std::string line = r.app + ": " + r.sync_status + " " + r.health;
+    if (!r.sync_phase.empty()) line += " (sync " + r.sync_phase + ")";
+    for (const AppCondition& c : r.conditions) line += "; " + c.type + ": " + c.message;
+    options.log(line);
+    failed = failed || (!r.sync_phase.empty() && r.sync_phase != "Succeeded");
+  }
+  return failed ? kExitFindings : kExitOk;
+}
+
+}  // namespace mlgitops

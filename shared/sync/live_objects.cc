@@ -1,0 +1,85 @@
+// ListTrackedObjects: one list per (kind, namespace) in parallel, filtered on the tracking id.
+#include "sync/live_objects.h"
+
+#include <algorithm>
+
+#include "kube/errors.h"
+#include "sync/parallel.h"
+#include "sync/tracking.h"
+
+namespace mlgitops {
+
+namespace {
+
+bool HasVerb(const ResourceInfo& info, const char* verb) {
+  return std::find(info.verbs.begin(), info.verbs.end(), verb) != info.verbs.end();
+}
+
+}  // namespace
+
+std::string ObjectIdentity(const Object& object) {
+  return object.group() + "/" + object.kind() + "/" + object.namespace_() + "/" + object.name();
+}
+
+std::set<std::string> AppNamespaces(const Application& app, const std::vector<Object>& desired) {
+  std::set<std::string> namespaces;
+  for (const Object& obj : desired) {
+    if (!obj.namespace_().empty()) namespaces.insert(obj.namespace_());
+  }
+  if (!app.destination.namespace_.empty()) namespaces.insert(app.destination.namespace_);
+  return namespaces;
+}
+
+Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::string& app_instance,
+                                               const std::set<std::string>& namespaces,
+                                               int parallelism) {
+  auto resources = client.ServerResources();
+  if (!resources.ok()) return resources.status().Prefixed("listing resource types");
+  struct Listing {
+    ResourceInfo info;
+    std::string namespace_;
+  };
+  std::vector<Listing> listings;
+  for (const ResourceInfo& info : *resources) {
+    // Only what we could have created and could delete again; subresources are not objects.
+    if (!HasVerb(info, "list") || !HasVerb(info, "delete")) continue;
+    if (info.resource.find('/') != std::string::npos) continue;
+    if (info.kind == "Event") continue;  // never tracked, and by far the longest lists
+    if (!info.namespaced) {
+      listings.push_back({info, ""});
+      continue;
+    }
+    for (const std::string& ns : namespaces) listings.push_back({info, ns});
+  }
+  std::vector<std::vector<Object>> found(listings.size());
+  std::vector<Status> errors(listings.size());
+  RunParallel(listings.size(), parallelism, [&](size_t i) {
+    const Listing& l = listings[i];
+    auto list = ListAll(client, {l.info.group, l.info.version, l.info.kind}, l.namespace_, {});
+    if (!list.ok()) {
+      if (!IsForbidden(list.status()) && list.status().code() != Status::Code::kNotFound) {
+        errors[i] = list.status();
+      }
+      return;
+    }
+    for (Object& obj : list->items) {
+      if (IsTrackedBy(obj, app_instance)) found[i].push_back(std::move(obj));
+    }
+  });
+  for (const Status& s : errors) {
+    if (!s.ok()) return s.Prefixed("listing tracked objects");
+  }
+  std::vector<Object> tracked;
+  std::set<std::string> seen;
+  for (auto& objects : found) {
+    for (Object& obj : objects) {
+      if (seen.insert(ObjectIdentity(obj)).second) tracked.push_back(std::move(obj));
+    }
+  }
+  std::sort(tracked.begin(), tracked.end(), [](const Object& a, const Object& b) {
+    return a.ref().ToString() < b.ref().ToString();
+  });
+  return tracked;
+}
+
+}  // namespace mlgitops
