@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/command_util.h"
 #include "object/timeutil.h"
+#include "source/git_repo.h"
 #include "source/render.h"
 #include "sync/controller.h"
 
@@ -16,16 +17,9 @@ namespace {
 /// A short hash of the rendered manifests, so editing files under --local-root is a new
 /// revision (a failed attempt is then tried again, as for a new commit).
 std::string ContentHash(const std::vector<Object>& objects) {
-  uint64_t hash = 14695981039346656037ull;
-  for (const Object& o : objects) {
-    for (unsigned char c : ToJson(o.json())) {
-      hash ^= c;
-      hash *= 1099511628211ull;
-    }
-  }
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
-  return std::string(text, 12);
+  std::string all;
+  for (const Object& o : objects) all += ToJson(o.json()) + "\n";
+  return Sha256Hex(all).substr(0, 12);
 }
 
 /// Renders each app from `root`/<its source path>, the way --local renders one app.
@@ -44,11 +38,16 @@ RenderFn LocalRootRenderer(const std::string& root) {
   };
 }
 
-RenderFn GitRenderer() {
-  return [](const Application& app, const std::string&) -> Result<DesiredManifests> {
-    return Status::Unsupported(app.DisplayName() +
-                               ": rendering from Git is not wired into the controller yet: "
-                               "run it with --local-root DIR (a checkout of the apps' repository)");
+/// Renders each app from its Git source (clone cache, repository Secrets in the app's namespace).
+RenderFn GitRenderer(const CommandContext& ctx, KubeClient* client) {
+  return [&ctx, client](const Application& app,
+                        const std::string& revision) -> Result<DesiredManifests> {
+    auto rendered = RenderFromGit(ctx, app, revision, client, app.namespace_);
+    if (!rendered.ok()) return rendered.status();
+    DesiredManifests out;
+    out.objects = std::move(rendered->objects);
+    out.revisions = std::move(rendered->revisions);
+    return out;
   };
 }
 
@@ -85,8 +84,8 @@ int RunController(CommandContext& ctx) {
   options.log = [&ctx](const std::string& line) {
     ctx.out.Line(FormatRfc3339(ctx.env.clock.NowUnix()) + " " + line);
   };
-  RenderFn render =
-      ctx.flags.Has("local-root") ? LocalRootRenderer(ctx.flags.Get("local-root")) : GitRenderer();
+  RenderFn render = ctx.flags.Has("local-root") ? LocalRootRenderer(ctx.flags.Get("local-root"))
+                                                : GitRenderer(ctx, client->get());
   Controller controller(**client, render, assessor, *conventions, ctx.env.clock, options);
   options.log("controller started: Applications in " +
               (options.namespace_.empty() ? std::string("all namespaces")

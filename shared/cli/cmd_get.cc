@@ -10,7 +10,8 @@ int RunGet(CommandContext& ctx) {
   std::string format;
   if (!CheckOutputFormat(ctx, {"json", "table", "yaml"}, &format)) return kExitUsage;
   const auto& args = ctx.flags.positional();
-  if (args.empty()) return ctx.Fail("get needs a TYPE, TYPE/NAME or TYPE NAME...");
+  if (ctx.flags.Has("filename")) return RunGetApp(ctx);
+  if (args.empty()) return ctx.Fail("get needs APP, -f APP.yaml, TYPE, TYPE/NAME or TYPE NAME...");
   auto conventions = LoadConventionsFlag(ctx);
   if (!conventions.ok()) return ctx.Fail(conventions.status().message());
   auto lua = LoadLuaFlag(ctx);
@@ -24,6 +25,8 @@ int RunGet(CommandContext& ctx) {
   bool whole_type = args.size() == 1 && args[0].find('/') == std::string::npos;
   if (whole_type) {
     auto info = kube.ResolveResource(args[0]);
+    // Not a resource type: an Application of that name, as `argocd app get NAME`.
+    if (!info.ok() && info.status().code() == Status::Code::kNotFound) return RunGetApp(ctx);
     if (!info.ok()) return ctx.Fail(info.status().message());
     GroupVersionKind gvk{info->group, info->version, info->kind};
     std::string ns =
