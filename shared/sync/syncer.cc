@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "kube/errors.h"
+#include "health/health_util.h"
 #include "kube/live_health.h"
 #include "object/timeutil.h"
 #include "sync/live_objects.h"
@@ -93,6 +94,9 @@ class Operation {
   /// Health of one task now; sets `gate_open` when the next wave may go.
   HealthStatus JudgeTask(Task& task, bool* gate_open, bool* hook_failed);
   bool IsRunningCleanly(const Object& live) const;
+  /// The failing Pod behind a Degraded workload ("pod x container y: CrashLoopBackOff (last
+  /// exit: Error)"), or "" when none is found.
+  std::string FailingPodCause(const Task& task);
   bool WaitsForFirstConsumer(const Object& pvc);
   void RunSyncFailHooks();
   void DeleteHooks(HookDeletePolicy when);
@@ -793,6 +797,32 @@ HealthStatus Operation::JudgeTask(Task& task, bool* gate_open, bool* hook_failed
   return h;
 }
 
+std::string Operation::FailingPodCause(const Task& task) {
+  auto live = client_.Get(KeyOf(task));
+  if (!live.ok()) return "";
+  auto children = FetchChildren(client_, *live);
+  if (!children.ok()) return "";
+  std::string terminated;
+  for (const Object& child : *children) {
+    if (child.kind() != "Pod" || !child.group().empty()) continue;
+    if (auto why = health_util::PodFailure(child)) return *why;
+    // A container that ended in error: the reason and exit code say why.
+    for (const char* list : {"status.initContainerStatuses", "status.containerStatuses"}) {
+      for (const JsonValue* c : health_util::MapEntries(child.json(), list)) {
+        const JsonValue* last = Find(*c, "state.terminated");
+        if (!last) last = Find(*c, "lastState.terminated");
+        int64_t code = last ? GetInt(*last, "exitCode").value_or(0) : 0;
+        if (terminated.empty() && last && code != 0) {
+          terminated = "pod " + child.name() + " container " + MemberString(*c, "name") +
+                       ": terminated " + GetString(*last, "reason", "Error") + " (exit code " +
+                       std::to_string(code) + ")";
+        }
+      }
+    }
+  }
+  return terminated;
+}
+
 bool Operation::WaitForGroup(const std::vector<size_t>& group) {
   auto deadline = SteadyClock::now() + options_.wave_timeout;
   while (true) {
@@ -816,7 +846,11 @@ bool Operation::WaitForGroup(const std::vector<size_t>& group) {
       }
       if (!t.step.hook && h.code == HealthCode::kDegraded) {
         r.message = h.message;
-        Fail(r.ref.ToString() + " is Degraded: " + h.message);
+        std::string cause = FailingPodCause(t);
+        if (!cause.empty() && h.message.find("pod ") == std::string::npos) {
+          r.message += "; " + cause;
+        }
+        Fail(r.ref.ToString() + " is Degraded: " + r.message);
         return false;
       }
       if (h.code == HealthCode::kMissing) {
