@@ -412,5 +412,80 @@ TEST_F(SyncEndToEndTest, CredentialsInAFailingHttpsUrlNeverReachTheOutput) {
       << "the error still names the server: " << out;
 }
 
+TEST_F(SyncEndToEndTest, AnApplicationCrIsSyncedByNameAndKeepsItsResultsOnItsStatus) {
+  TestGitRepo repo(dir_.path() + "/cfg.git");
+  std::string sha = repo.Commit(
+      {{"app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"}});
+  std::string out;
+  ASSERT_EQ(
+      Kubectl("apply --server-side -f " + testing::SourceDir() + "/manifests/crds/application.yaml",
+              &out),
+      0)
+      << out;
+  std::string cr = AppYaml("settings", repo.url(), "app", "team");
+  cr.replace(cr.find("argoproj.io/v1alpha1"), std::string("argoproj.io/v1alpha1").size(),
+             "mlgitops.io/v1alpha1");
+  std::string file = WriteApp("cr.yaml", cr);
+  // The CRD is served as soon as it is established; kubectl retries discovery on its own.
+  ASSERT_EQ(Kubectl("apply --server-side -f " + file, &out), 0) << out;
+
+  int code = -1;
+  auto result = SyncJson("settings -n apps", &code);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(GetString(result->json(), "phase"), "Succeeded")
+      << GetString(result->json(), "message");
+  EXPECT_EQ(code, 0);
+  // The result is on the CR, in Argo CD's field names, readable by kubectl.
+  ASSERT_EQ(Kubectl("get applications.mlgitops.io settings -n apps -o "
+                    "jsonpath={.status.operationState.phase}/{.status.sync.status}/"
+                    "{.status.history[0].revision}",
+                    &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "Succeeded/Synced/" + sha);
+  ASSERT_EQ(
+      RunCommand(Plugin() + " list -n apps --kubeconfig " + kubesim_->kubeconfig_path(), &out), 0)
+      << out;
+  EXPECT_NE(out.find("settings"), std::string::npos) << out;
+  EXPECT_NE(out.find("Synced"), std::string::npos) << out;
+  ASSERT_EQ(Mlgitops("get settings -n apps", &out, false), 0) << out;
+  EXPECT_NE(out.find("Sync Status:   Synced to " + sha), std::string::npos) << out;
+}
+
+TEST_F(SyncEndToEndTest, CtrlCStopsBetweenStepsAndTheNextSyncFinishes) {
+  TestGitRepo repo(dir_.path() + "/platform.git");
+  repo.Commit(PlatformFiles("platform"));
+  std::string app =
+      WriteApp("app.yaml", AppYaml("platform", repo.url(), "platform", "ml-platform"));
+  std::string log = dir_.path() + "/interrupted.json";
+  std::string command = Plugin() + " sync -f " + app + " --kubeconfig " +
+                        kubesim_->kubeconfig_path() + " --cache-dir " + dir_.path() +
+                        "/cache -o json >" + log + " 2>&1";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  bool started = false;
+  for (int i = 0; i < 400 && !started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    for (const AuditWrite& w : ReadAudit(dir_.path() + "/audit.log")) {
+      started = started || (w.resource == "configmaps" && w.verb == "patch" &&
+                            w.uri.find("dryRun") == std::string::npos);
+    }
+  }
+  ASSERT_TRUE(started);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "Ctrl-C ends the sync cleanly, not by the signal";
+  EXPECT_EQ(WEXITSTATUS(status), 130) << ReadFile(log);
+  EXPECT_NE(ReadFile(log).find("\"phase\": \"Terminated\""), std::string::npos) << ReadFile(log);
+  auto again = SyncJson("-f " + app + " --wave-timeout 60s");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(GetString(again->json(), "phase"), "Succeeded") << GetString(again->json(), "message");
+}
+
 }  // namespace
 }  // namespace mlgitops
