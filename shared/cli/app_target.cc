@@ -1,6 +1,9 @@
 // Loading the app a command names, connecting to its clusters, and rendering its manifests.
 #include "cli/app_target.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "cli/command_util.h"
 #include "kube/kubeconfig.h"
 #include "object/yaml_loader.h"
@@ -182,8 +185,13 @@ Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application&
 }
 
 std::string InitiatedBy(const CommandContext& ctx) {
-  const char* user = ctx.env.getenv("USER");
-  return user && *user ? user : "unknown";
+  for (const char* name : {"USER", "LOGNAME"}) {
+    const char* user = ctx.env.getenv(name);
+    if (user && *user) return user;
+  }
+  // Containers and CI jobs often set neither: the account the process runs as.
+  if (const passwd* entry = getpwuid(geteuid()); entry && entry->pw_name) return entry->pw_name;
+  return "unknown";
 }
 
 }  // namespace mlgitops

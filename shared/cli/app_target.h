@@ -52,7 +52,7 @@ struct DesiredState {
 Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application& app,
                                    const std::string& revision, const AppTarget* target = nullptr);
 
-/// The user a sync is recorded as initiated by ($USER, else "unknown").
+/// The user a sync is recorded as initiated by: $USER, $LOGNAME, else the process's account.
 std::string InitiatedBy(const CommandContext& ctx);
 
 }  // namespace mlgitops

@@ -314,7 +314,8 @@ int RunWait(CommandContext& ctx) {
   options.assessor = judges->assessor.get();
   options.conventions = &judges->conventions;
   auto start = std::chrono::steady_clock::now();
-  std::optional<std::chrono::steady_clock::time_point> degraded_since;
+  // When the app turned Degraded; epoch (zero) while it is not.
+  std::chrono::steady_clock::time_point degraded_since{};
   std::string last_line;
   while (true) {
     options.now_unix = ctx.env.clock.NowUnix();
@@ -334,14 +335,14 @@ int RunWait(CommandContext& ctx) {
     auto now = std::chrono::steady_clock::now();
     if (want_health && cmp->health.code == HealthCode::kDegraded) {
       // Fail fast, but let a Degraded blip (a pod restarting once) pass within the grace.
-      if (!degraded_since) degraded_since = now;
-      if (now - *degraded_since >= std::chrono::seconds(*grace)) {
+      if (degraded_since == std::chrono::steady_clock::time_point{}) degraded_since = now;
+      if (now - degraded_since >= std::chrono::seconds(*grace)) {
         ctx.err.Line("error: " + target->app.DisplayName() +
                      " is Degraded: " + cmp->health.message);
         return kExitFindings;
       }
     } else {
-      degraded_since.reset();
+      degraded_since = {};
     }
     if (*timeout > 0 && now - start >= std::chrono::seconds(*timeout)) {
       ctx.err.Line("error: timed out after " + ctx.flags.Get("timeout") + " waiting for " +
