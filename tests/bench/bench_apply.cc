@@ -103,14 +103,9 @@ int main(int argc, char** argv) {
   std::string kubeconfig = (*sim)->kubeconfig_path();
   int failures = 0;
   auto client_with = [&](int connections) -> std::unique_ptr<mlgitops::KubeClient> {
-    mlgitops::KubeconfigOptions options;
-    options.kubeconfig_flag = kubeconfig;
-    mlgitops::KubeconfigEnv env;
-    env.getenv = [](const char*) -> const char* { return nullptr; };
-    auto config = mlgitops::LoadRestConfig(options, env);
     mlgitops::KubeClientOptions client_options;
     client_options.transport.max_connections = connections;
-    auto client = mlgitops::HttpKubeClient::Create(*config, client_options);
+    auto client = (*sim)->Connect(client_options);
     if (!client.ok()) return nullptr;
     return std::move(*client);
   };

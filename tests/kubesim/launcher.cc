@@ -1,6 +1,8 @@
 // Child-process management and a small HTTPS client for talking to kubesim in tests.
 #include "kubesim/launcher.h"
 
+#include "kube/kubeconfig.h"
+
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
@@ -179,6 +181,16 @@ HttpResult KubesimProcess::Request(const std::string& method, const std::string&
   result.body = r->body;
   for (const auto& [k, v] : r->headers) result.headers.emplace(k, v);
   return result;
+}
+
+Result<std::unique_ptr<HttpKubeClient>> KubesimProcess::Connect(KubeClientOptions options) const {
+  KubeconfigOptions kubeconfig;
+  kubeconfig.kubeconfig_flag = kubeconfig_path_;
+  KubeconfigEnv env;
+  env.getenv = [](const char*) -> const char* { return nullptr; };  // no KUBECONFIG, no HOME
+  auto config = LoadRestConfig(kubeconfig, env);
+  if (!config.ok()) return config.status();
+  return HttpKubeClient::Create(*config, std::move(options));
 }
 
 }  // namespace mlgitops::kubesim

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kube/client.h"
 #include "object/status.h"
 
 namespace mlgitops::kubesim {
@@ -45,6 +46,8 @@ class KubesimProcess {
 
   /// SIGTERM, then SIGKILL after `grace_ms`; returns the exit status (-1 if killed).
   int Stop(int grace_ms = 5000);
+  /// An mlgitops client for this kubesim, through the kubeconfig it wrote (and only that).
+  Result<std::unique_ptr<HttpKubeClient>> Connect(KubeClientOptions options = {}) const;
   bool running() const { return pid_ > 0; }
 
   const std::string& kubeconfig_path() const { return kubeconfig_path_; }

@@ -31,14 +31,7 @@ class KubeClientOnKubesim : public ::testing::Test {
     sim_ = std::move(*started);
   }
   std::unique_ptr<KubeClient> Client(KubeClientOptions options = {}) {
-    KubeconfigOptions kc;
-    kc.kubeconfig_flag = sim_->kubeconfig_path();
-    KubeconfigEnv env;
-    env.getenv = [](const char*) -> const char* { return nullptr; };
-    auto config = LoadRestConfig(kc, env);
-    EXPECT_TRUE(config.ok()) << config.status().ToString();
-    if (!config.ok()) return nullptr;
-    auto client = HttpKubeClient::Create(*config, options);
+    auto client = sim_->Connect(std::move(options));
     EXPECT_TRUE(client.ok()) << client.status().ToString();
     if (!client.ok()) return nullptr;
     return std::move(*client);

@@ -61,13 +61,7 @@ class KubesimHpaTest : public ::testing::Test {
       return;
     }
     process_ = started->release();
-    KubeconfigOptions kubeconfig;
-    kubeconfig.kubeconfig_flag = process_->kubeconfig_path();
-    KubeconfigEnv env;
-    env.getenv = [](const char*) -> const char* { return nullptr; };
-    auto config = LoadRestConfig(kubeconfig, env);
-    auto client = config.ok() ? HttpKubeClient::Create(*config)
-                              : Result<std::unique_ptr<HttpKubeClient>>(config.status());
+    auto client = process_->Connect();
     if (!client.ok()) {
       error_ = new std::string(client.status().message());
       return;
