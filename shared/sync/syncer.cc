@@ -8,8 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "kube/errors.h"
 #include "health/health_util.h"
+#include "kube/errors.h"
 #include "kube/live_health.h"
 #include "object/timeutil.h"
 #include "sync/live_objects.h"

@@ -1,8 +1,6 @@
 // Child-process management and a small HTTPS client for talking to kubesim in tests.
 #include "kubesim/launcher.h"
 
-#include "kube/kubeconfig.h"
-
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
@@ -16,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "kube/kubeconfig.h"
 #include "kubesim/encoding.h"
 #include "object/object.h"
 #include "object/yaml_loader.h"
