@@ -212,7 +212,7 @@ int RunGetApp(CommandContext& ctx) {
 
 int RunList(CommandContext& ctx) {
   std::string format;
-  if (!CheckOutputFormat(ctx, {"json", "table", "name"}, &format)) return kExitUsage;
+  if (!CheckOutputFormat(ctx, {"json", "yaml", "table", "name"}, &format)) return kExitUsage;
   auto client = Connect(ctx);
   if (!client.ok()) return ctx.Fail(client.status().message());
   bool all = ctx.flags.GetBool("all-namespaces");
@@ -248,7 +248,7 @@ int RunList(CommandContext& ctx) {
         ctx.out.Line(obj.namespace_() + "/" + name);
         continue;
       }
-      if (format == "json") {
+      if (format == "json" || format == "yaml") {
         JsonValue o(rapidjson::kObjectType);
         o.AddMember("name", JsonString(name, a), a);
         o.AddMember("namespace", JsonString(obj.namespace_(), a), a);
@@ -278,6 +278,10 @@ int RunList(CommandContext& ctx) {
   }
   if (format == "json") {
     ctx.out.Line(ToJson(doc, true));
+    return kExitOk;
+  }
+  if (format == "yaml") {
+    ctx.out.Write(ToYaml(doc));
     return kExitOk;
   }
   if (format == "name") return kExitOk;

@@ -485,6 +485,12 @@ Status Operation::CollectPrunes() {
       r.action = "prune-skipped";
       r.status = "PruneSkipped";
       r.message = "ignored (Prune=false)";
+    } else if (OptionOf(t, "Delete") == std::string("false")) {
+      // Argo CD reads Delete=false when the app is deleted; an object marked so (a PVC holding
+      // a dataset) is not deleted by a prune either.
+      r.action = "prune-skipped";
+      r.status = "PruneSkipped";
+      r.message = "ignored (Delete=false)";
     } else if (!options_.prune) {
       r.action = "prune-skipped";
       r.status = "PruneSkipped";

@@ -553,7 +553,8 @@ class SyncControllerKubesimTest : public ::testing::Test {
   }
 
   size_t HistorySize(const std::string& app) {
-    const JsonValue* history = Find(AppCr(app).json(), "status.history");
+    Object cr = AppCr(app);  // kept alive while `history` points into it
+    const JsonValue* history = Find(cr.json(), "status.history");
     return history && history->IsArray() ? history->Size() : 0;
   }
 

@@ -487,5 +487,45 @@ TEST_F(SyncEndToEndTest, CtrlCStopsBetweenStepsAndTheNextSyncFinishes) {
   EXPECT_EQ(GetString(again->json(), "phase"), "Succeeded") << GetString(again->json(), "message");
 }
 
+TEST_F(SyncEndToEndTest, AnotherDestinationServerIsReachedThroughItsKubeconfigContext) {
+  // A second cluster, known to kubectl only through a context in a second kubeconfig file.
+  TempDir remote_dir;
+  LaunchOptions options;
+  options.binary = testing::BinDir() + "/kubesim";
+  options.work_dir = remote_dir.path();
+  auto remote = KubesimProcess::Start(options);
+  ASSERT_TRUE(remote.ok()) << remote.status().message();
+  std::string remote_config = ReadFile((*remote)->kubeconfig_path());
+  for (const std::string from :
+       {"name: kubesim", "cluster: kubesim", "user: kubesim", "current-context: kubesim"}) {
+    std::string to = from.substr(0, from.find("kubesim")) + "remote";
+    for (size_t at = remote_config.find(from); at != std::string::npos;
+         at = remote_config.find(from, at + to.size())) {
+      remote_config.replace(at, from.size(), to);
+    }
+  }
+  std::string remote_kubeconfig = dir_.Write("remote.kubeconfig", remote_config);
+
+  TestGitRepo repo(dir_.path() + "/edge.git");
+  repo.Commit({{"app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edge}\n"}});
+  std::string app_yaml = AppYaml("edge", repo.url(), "app", "edge");
+  app_yaml.replace(app_yaml.find("https://kubernetes.default.svc"),
+                   std::string("https://kubernetes.default.svc").size(), (*remote)->server());
+  std::string app = WriteApp("edge.yaml", app_yaml);
+  std::string out;
+  int code =
+      RunCommand("KUBECONFIG=" + kubesim_->kubeconfig_path() + ":" + remote_kubeconfig + " " +
+                     Plugin() + " sync -f " + app + " --cache-dir " + dir_.path() + "/cache",
+                 &out, true);
+  EXPECT_EQ(code, 0) << out;
+  std::string remote_kubectl = "kubectl --kubeconfig " + (*remote)->kubeconfig_path() + " ";
+  EXPECT_EQ(RunCommand(remote_kubectl + "get configmap edge -n edge", &out, true), 0)
+      << "applied in the destination cluster: " << out;
+  EXPECT_NE(Kubectl("get configmap edge -n edge", &out), 0) << "not in the control cluster";
+  EXPECT_EQ(Kubectl("get configmap mlgitops-app-edge -n apps", &out), 0)
+      << "the results stay in the control cluster: " << out;
+  EXPECT_EQ((*remote)->Stop(), 0);
+}
+
 }  // namespace
 }  // namespace mlgitops

@@ -341,6 +341,52 @@ metadata:
   EXPECT_TRUE(Exists("v1", "PersistentVolumeClaim", "ml", "datasets"));
 }
 
+TEST_F(SyncerTest, DeleteFalseKeepsTheObjectFromPrunesToo) {
+  ASSERT_TRUE(fake_
+                  .Seed(ParseOne(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: keepsake
+  namespace: ml
+  annotations:
+    mlgitops.io/tracking-id: "demo:/ConfigMap:ml/keepsake"
+    argocd.argoproj.io/sync-options: Delete=false
+)"))
+                  .ok());
+  options_.prune = true;
+  Application app = MakeApp();
+  SyncResult r = Sync({kConfigWave0}, app);
+  EXPECT_EQ(r.prune_skipped, 1);
+  EXPECT_TRUE(Exists("v1", "ConfigMap", "ml", "keepsake"));
+}
+
+TEST_F(SyncerTest, SyncFailHooksRunOnlyWhenTheSyncFails) {
+  const char* failed_job = R"(
+apiVersion: batch/v1
+kind: Job
+metadata: {name: train, namespace: ml}
+spec: {template: {spec: {restartPolicy: Never, containers: [{name: t, image: t}]}}}
+status:
+  conditions: [{type: Failed, status: "True", reason: BackoffLimitExceeded, message: gave up}]
+)";
+  const char* on_fail = R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: notify, namespace: ml, annotations: {argocd.argoproj.io/hook: SyncFail}}
+)";
+  Application app = MakeApp();
+  SyncResult ok = Sync({kConfigWave0, on_fail}, app);
+  EXPECT_EQ(ok.phase, "Succeeded");
+  EXPECT_FALSE(Exists("v1", "ConfigMap", "ml", "notify")) << "no failure, no SyncFail hook";
+
+  ASSERT_TRUE(fake_.Seed(ParseOne(failed_job)).ok());
+  SyncResult failed = Sync({failed_job, on_fail}, app);
+  EXPECT_EQ(failed.phase, "Failed");
+  EXPECT_TRUE(Exists("v1", "ConfigMap", "ml", "notify")) << "the SyncFail hook ran";
+  EXPECT_NE(failed.message.find("Degraded"), std::string::npos) << "the failure stays the message";
+}
+
 TEST_F(SyncerTest, AMissingNamespaceIsRefusedUnlessCreateNamespace) {
   const char* elsewhere = R"(
 apiVersion: v1
