@@ -177,23 +177,11 @@ class KubesimControllersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
-    options.controllers = true;
-    options.step_delay = kStepDelay;
-    auto started = KubesimProcess::Start(options);
-    if (!started.ok()) {
-      start_error_ = new std::string(started.status().message());
+    std::string error = testing::StartSuiteKubesim(dir_->path(), kStepDelay, &process_, &client_);
+    if (!error.empty()) {
+      start_error_ = new std::string(error);
       return;
     }
-    process_ = started->release();
-    auto client = process_->Connect();
-    if (!client.ok()) {
-      start_error_ = new std::string(client.status().message());
-      return;
-    }
-    client_ = client->release();
     std::string crds = mlgitops::testing::SourceDir() + "/tests/fixtures/kubesim/ml-crds.yaml";
     std::string out;
     if (RunCommand(KubectlPrefix() + "apply --server-side -f " + crds, &out, true) != 0) {
@@ -202,13 +190,10 @@ class KubesimControllersTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
     if (process_) {
-      EXPECT_EQ(process_->Stop(), 0) << "kubesim did not exit cleanly on SIGTERM";
+      EXPECT_EQ(testing::StopSuiteKubesim(&process_, &client_), 0)
+          << "kubesim did not exit cleanly on SIGTERM";
     }
-    delete process_;
-    process_ = nullptr;
     delete start_error_;
     start_error_ = nullptr;
     delete dir_;

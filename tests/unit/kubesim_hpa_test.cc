@@ -13,6 +13,7 @@
 #include "kube/kubeconfig.h"
 #include "kube/live_health.h"
 #include "kubesim/launcher.h"
+#include "kubesim_test_util.h"
 #include "policy/conventions.h"
 #include "test_util.h"
 
@@ -50,34 +51,19 @@ class KubesimHpaTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    kubesim::LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
-    options.controllers = true;
-    options.step_delay = "50ms";
-    auto started = kubesim::KubesimProcess::Start(options);
-    if (!started.ok()) {
-      error_ = new std::string(started.status().message());
+    std::string error =
+        kubesim::testing::StartSuiteKubesim(dir_->path(), "50ms", &process_, &client_);
+    if (!error.empty()) {
+      error_ = new std::string(error);
       return;
     }
-    process_ = started->release();
-    auto client = process_->Connect();
-    if (!client.ok()) {
-      error_ = new std::string(client.status().message());
-      return;
-    }
-    client_ = client->release();
     auto ns = client_->Apply(ParseOne("apiVersion: v1\nkind: Namespace\nmetadata: {name: hpa}\n"),
                              ApplyOptions());
     if (!ns.ok()) error_ = new std::string(ns.status().message());
   }
 
   static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    if (process_) process_->Stop();
-    delete process_;
-    process_ = nullptr;
+    kubesim::testing::StopSuiteKubesim(&process_, &client_);
     delete error_;
     error_ = nullptr;
     delete dir_;

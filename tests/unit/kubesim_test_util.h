@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "kubesim/json_util.h"
+#include "kubesim/launcher.h"
+#include "test_util.h"
 
 namespace mlgitops::kubesim::testing {
 
@@ -66,6 +68,35 @@ inline std::vector<Object> JsonLines(const std::string& text) {
   std::vector<Object> out;
   for (const std::string& line : Lines(text)) out.push_back(ParseOrFail(line));
   return out;
+}
+
+/// Starts kubesim for a whole test suite (its files under `dir`; simulated controllers stepping
+/// every `step_delay`, or off when it is "") and connects a client. Returns "" and hands both
+/// over, or says why not.
+inline std::string StartSuiteKubesim(const std::string& dir, const std::string& step_delay,
+                                     KubesimProcess** process, HttpKubeClient** client) {
+  LaunchOptions options;
+  options.binary = mlgitops::testing::BinDir() + "/kubesim";
+  options.work_dir = dir;
+  options.controllers = !step_delay.empty();
+  options.step_delay = step_delay;
+  auto started = KubesimProcess::Start(options);
+  if (!started.ok()) return started.status().message();
+  *process = started->release();
+  auto connected = (*process)->Connect();
+  if (!connected.ok()) return connected.status().message();
+  *client = connected->release();
+  return "";
+}
+
+/// Closes the client and stops kubesim (SIGTERM); the exit status, -1 when none was running.
+inline int StopSuiteKubesim(KubesimProcess** process, HttpKubeClient** client) {
+  delete *client;
+  *client = nullptr;
+  int status = *process ? (*process)->Stop() : -1;
+  delete *process;
+  *process = nullptr;
+  return status;
 }
 
 }  // namespace mlgitops::kubesim::testing

@@ -11,6 +11,7 @@
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "kubesim/launcher.h"
+#include "kubesim_test_util.h"
 #include "sync/comparison.h"
 #include "sync/live_objects.h"
 #include "sync/syncer.h"
@@ -30,29 +31,15 @@ class SyncComparisonTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    kubesim::LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
-    auto started = kubesim::KubesimProcess::Start(options);
-    if (!started.ok()) {
-      error_ = new std::string(started.status().message());
+    std::string error = kubesim::testing::StartSuiteKubesim(dir_->path(), "", &process_, &client_);
+    if (!error.empty()) {
+      error_ = new std::string(error);
       return;
     }
-    process_ = started->release();
-    auto client = process_->Connect();
-    if (!client.ok()) {
-      error_ = new std::string(client.status().message());
-      return;
-    }
-    client_ = client->release();
   }
 
   static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    if (process_) process_->Stop();
-    delete process_;
-    process_ = nullptr;
+    kubesim::testing::StopSuiteKubesim(&process_, &client_);
     delete error_;
     error_ = nullptr;
     delete dir_;
