@@ -24,6 +24,21 @@ std::vector<FlagSpec> WithKubeFlags(std::vector<FlagSpec> flags) {
   return flags;
 }
 
+// Git credentials for commands that fetch an app's sources; secrets are read from files.
+void AddGitCredentialFlags(std::vector<FlagSpec>* flags) {
+  flags->push_back({"git-username", 0, true, "USER", "Git user name (https)", ""});
+  flags->push_back({"git-password-file", 0, true, "FILE",
+                    "File holding the Git password or access token (https)", ""});
+  flags->push_back({"git-ssh-key", 0, true, "FILE", "Private key for ssh:// and git@ URLs", ""});
+  flags->push_back({"git-known-hosts", 0, true, "FILE",
+                    "known_hosts for ssh (default: ~/.ssh/known_hosts)", ""});
+}
+
+std::vector<FlagSpec> WithGitFlags(std::vector<FlagSpec> flags) {
+  AddGitCredentialFlags(&flags);
+  return flags;
+}
+
 // The flags of commands that work on one app: -f/--app or APP, --local, kubectl's flags.
 std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
   flags.insert(flags.begin(),
@@ -35,6 +50,7 @@ std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
                  "Where Git clones and rendered manifests are cached (default: "
                  "$XDG_CACHE_HOME/mlgitops)",
                  ""}});
+  AddGitCredentialFlags(&flags);
   return WithKubeFlags(std::move(flags));
 }
 
@@ -87,37 +103,37 @@ const std::vector<Command>& Commands() {
        "",
        {OutputFlag("text|json", "text"), HelpFlag()},
        RunVersion},
-      {"render",
-       "Render an Application's manifests in apply order",
+      {"render", "Render an Application's manifests in apply order",
        "render -f APP.yaml [--local DIR | --revision REV] [-o yaml|json]",
        "  kubectl mlgitops render -f app.yaml --local ./manifests\n"
        "  kubectl mlgitops render -f app.yaml --revision v1.2.0\n",
-       {{"filename", 'f', true, "FILE", "The Application file", ""},
-        {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
-        {"revision", 0, true, "REV",
-         "Git revision for the first source (instead of its targetRevision)", ""},
-        {"cache-dir", 0, true, "DIR",
-         "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
-        {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
-        OutputFlag("yaml|json", "yaml"),
-        ConfigFlag(),
-        HelpFlag()},
+       WithGitFlags(
+           {{"filename", 'f', true, "FILE", "The Application file", ""},
+            {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+            {"revision", 0, true, "REV",
+             "Git revision for the first source (instead of its targetRevision)", ""},
+            {"cache-dir", 0, true, "DIR",
+             "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
+            {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
+            OutputFlag("yaml|json", "yaml"),
+            ConfigFlag(),
+            HelpFlag()}),
        RunRender},
-      {"plan",
-       "Show the sync plan wave by wave, with policy findings",
+      {"plan", "Show the sync plan wave by wave, with policy findings",
        "plan -f APP.yaml [--local DIR | --revision REV] --offline [-o table|json]",
        "  kubectl mlgitops plan -f app.yaml --local ./manifests --offline\n",
-       {{"filename", 'f', true, "FILE", "The Application file", ""},
-        {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
-        {"revision", 0, true, "REV",
-         "Git revision for the first source (instead of its targetRevision)", ""},
-        {"cache-dir", 0, true, "DIR",
-         "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
-        {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
-        {"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
-        OutputFlag("table|json", "table"),
-        ConfigFlag(),
-        HelpFlag()},
+       WithGitFlags(
+           {{"filename", 'f', true, "FILE", "The Application file", ""},
+            {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+            {"revision", 0, true, "REV",
+             "Git revision for the first source (instead of its targetRevision)", ""},
+            {"cache-dir", 0, true, "DIR",
+             "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
+            {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
+            {"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
+            OutputFlag("table|json", "table"),
+            ConfigFlag(),
+            HelpFlag()}),
        RunPlan},
       {"lint",
        "Check manifests against the ML conventions (exit 1 on a deny finding)",
@@ -151,7 +167,7 @@ const std::vector<Command>& Commands() {
        "  kubectl mlgitops get fraud-detection -n ml     # an Application\n"
        "  kubectl mlgitops get inferenceservices -n ml\n"
        "  kubectl mlgitops get deploy/ranker -o yaml\n",
-       WithKubeFlags(
+       WithGitFlags(WithKubeFlags(
            {{"filename", 'f', true, "FILE", "An Application file (instead of APP)", ""},
             {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
             {"local", 0, true, "DIR", "The app's manifests directory, instead of Git", ""},
@@ -162,7 +178,7 @@ const std::vector<Command>& Commands() {
             {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
             OutputFlag("table|yaml|json", "table"),
             ConfigFlag(),
-            HelpFlag()}),
+            HelpFlag()})),
        RunGet},
       {"sync", "Sync an app to its Git revision, wave by wave, gated on health",
        "sync APP | -f APP.yaml [--revision R] [--dry-run] [--prune] [--force] "

@@ -10,6 +10,7 @@
 #include "source/directory.h"
 #include "source/git_credentials.h"
 #include "source/render.h"
+#include "sys/redact.h"
 
 namespace mlgitops {
 
@@ -74,11 +75,40 @@ Result<Application> ChooseApplication(const CommandContext& ctx) {
   return Status::NotFound(file + ": no Application named \"" + wanted + "\"");
 }
 
+Status ApplyGitCredentialFlags(const CommandContext& ctx, GitCredentials* credentials) {
+  // Secrets come from files, never from the command line itself (ps would show them).
+  auto read = [&](const char* flag, std::string* into, bool trim) -> Status {
+    if (!ctx.flags.Has(flag)) return Status::OK();
+    std::string path = ctx.flags.Get(flag);
+    auto text = ReadFileLimited(path, size_t{1} << 20, path);
+    if (!text.ok()) return text.status().Prefixed("--" + std::string(flag));
+    std::string value = std::move(*text);
+    while (trim && !value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+      value.pop_back();
+    }
+    SecretRegistry::Global().Add(value);
+    *into = std::move(value);
+    return Status::OK();
+  };
+  if (ctx.flags.Has("git-username")) credentials->username = ctx.flags.Get("git-username");
+  Status s = read("git-password-file", &credentials->password, true);
+  if (s.ok()) s = read("git-ssh-key", &credentials->ssh_private_key, false);
+  if (s.ok() && ctx.flags.Has("git-known-hosts")) {
+    auto text = ReadFileLimited(ctx.flags.Get("git-known-hosts"), size_t{4} << 20,
+                                ctx.flags.Get("git-known-hosts"));
+    if (!text.ok()) return text.status().Prefixed("--git-known-hosts");
+    credentials->ssh_known_hosts = std::move(*text);
+  }
+  return s;
+}
+
 Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Application& app,
                                           const std::string& revision, KubeClient* secrets_from,
                                           const std::string& secrets_namespace) {
   auto explicit_credentials = CredentialsFromEnv(ctx.env.getenv);
   if (!explicit_credentials.ok()) return explicit_credentials.status();
+  Status flagged = ApplyGitCredentialFlags(ctx, &*explicit_credentials);
+  if (!flagged.ok()) return flagged;
   CredentialStore credentials;
   if (secrets_from) {
     for (const char* label : {"argocd.argoproj.io/secret-type", "mlgitops.io/secret-type"}) {

@@ -31,6 +31,10 @@ Result<std::vector<Object>> LoadManifestPaths(const std::vector<std::string>& pa
 /// The Application of -f FILE (--app NAME when the file holds several).
 Result<Application> ChooseApplication(const CommandContext& ctx);
 
+/// --git-username, --git-password-file, --git-ssh-key and --git-known-hosts over `credentials`
+/// (the environment's); the secrets read are registered for redaction.
+Status ApplyGitCredentialFlags(const CommandContext& ctx, GitCredentials* credentials);
+
 /// The app's sources fetched from Git and rendered (clone cache, --cache-dir, MLGITOPS_GIT_*
 /// credentials) at `revision` (targetRevision when empty); warnings go to stderr.
 /// With `secrets_from`, repository Secrets (Argo CD's `argocd.argoproj.io/secret-type:

@@ -410,6 +410,14 @@ TEST_F(SyncEndToEndTest, CredentialsInAFailingHttpsUrlNeverReachTheOutput) {
   EXPECT_EQ(out.find("s3cr3t-T0ken"), std::string::npos) << out;
   EXPECT_NE(out.find("127.0.0.1"), std::string::npos)
       << "the error still names the server: " << out;
+  // The same through the flags: the password comes from a file and never shows either.
+  std::string plain = WriteApp(
+      "plain.yaml", AppYaml("plain", "https://127.0.0.1:9/ml/platform.git", "app", "team"));
+  std::string password = dir_.Write("git-password", "fil3-s3cret-pw\n");
+  code = Mlgitops("sync -f " + plain + " --git-username deploy-bot --git-password-file " + password,
+                  &out);
+  EXPECT_NE(code, 0);
+  EXPECT_EQ(out.find("fil3-s3cret-pw"), std::string::npos) << out;
 }
 
 TEST_F(SyncEndToEndTest, AnApplicationCrIsSyncedByNameAndKeepsItsResultsOnItsStatus) {
