@@ -265,6 +265,33 @@ const std::vector<Command>& Commands() {
             ConfigFlag(),
             HelpFlag()}),
        RunController},
+      {"webhook install",
+       "Install or update the admission webhook; rerun to renew its serving certificate",
+       "webhook install [-n NS] [--image IMG] [--failure-policy Fail|Ignore] [--rotate-ca] "
+       "[--dry-run]",
+       "  kubectl mlgitops webhook install\n"
+       "  kubectl mlgitops webhook install --failure-policy Ignore --dry-run\n"
+       "  kubectl mlgitops webhook install --rotate-ca   # then once more when pods restarted\n",
+       {{"kubeconfig", 0, true, "FILE", "Path to the kubeconfig file", ""},
+        {"context", 0, true, "NAME", "The kubeconfig context to use", ""},
+        {"namespace", 'n', true, "NS", "The webhook's namespace", "mlgitops-webhook"},
+        {"image", 0, true, "IMAGE", "The webhook image (default: this plugin's version)", ""},
+        {"failure-policy", 0, true, "Fail|Ignore",
+         "Both webhooks' failurePolicy (default: validate Fail, mutate Ignore)", ""},
+        {"rotate-ca", 0, false, "", "Replace the CA; both CAs stay trusted until the next install",
+         ""},
+        {"dry-run", 0, false, "", "Server dry run: check every object, change nothing", ""},
+        HelpFlag()},
+       RunWebhookInstall},
+      {"webhook uninstall",
+       "Remove the admission webhook (its registrations first)",
+       "webhook uninstall [-n NS]",
+       "  kubectl mlgitops webhook uninstall\n",
+       {{"kubeconfig", 0, true, "FILE", "Path to the kubeconfig file", ""},
+        {"context", 0, true, "NAME", "The kubeconfig context to use", ""},
+        {"namespace", 'n', true, "NS", "The webhook's namespace", "mlgitops-webhook"},
+        HelpFlag()},
+       RunWebhookUninstall},
   };
   return commands;
 }
@@ -310,15 +337,33 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   const Command* command = nullptr;
+  size_t words = 1;
   for (const auto& c : Commands()) {
     if (args[0] == c.name) command = &c;
+    if (!command && args.size() >= 2 && args[0] + " " + args[1] == c.name) {
+      command = &c;
+      words = 2;
+    }
+  }
+  std::string verbs;  // "install, uninstall" when args[0] names a group of commands
+  for (const auto& c : Commands()) {
+    std::string name = c.name;
+    if (name.rfind(args[0] + " ", 0) == 0) {
+      verbs += (verbs.empty() ? "" : ", ") + name.substr(args[0].size() + 1);
+    }
+  }
+  if (!command && !verbs.empty()) {
+    err.Line("error: \"" + args[0] + "\" needs one of: " + verbs);
+    err.Line("Run 'kubectl mlgitops --help' for usage.");
+    return kExitUsage;
   }
   if (!command) {
     err.Line("error: unknown command \"" + args[0] + "\" for \"kubectl mlgitops\"");
     err.Line("Run 'kubectl mlgitops --help' for usage.");
     return kExitUsage;
   }
-  auto flags = ParseFlags(std::vector<std::string>(args.begin() + 1, args.end()), command->flags);
+  auto flags =
+      ParseFlags(std::vector<std::string>(args.begin() + words, args.end()), command->flags);
   if (!flags.ok()) {
     err.Line("error: " + flags.status().message());
     err.Line("See 'kubectl mlgitops " + std::string(command->name) + " --help' for usage.");

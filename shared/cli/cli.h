@@ -51,7 +51,7 @@ struct CommandContext {
 };
 
 struct Command {
-  const char* name;
+  const char* name;  // one word, or two for a group's verbs ("webhook install")
   const char* summary;
   const char* usage;     // "render -f APP.yaml --local DIR [flags]"
   const char* examples;  // indented example lines, may be empty
@@ -80,5 +80,7 @@ int RunWait(CommandContext& ctx);
 int RunHistory(CommandContext& ctx);
 int RunRollback(CommandContext& ctx);
 int RunController(CommandContext& ctx);
+int RunWebhookInstall(CommandContext& ctx);
+int RunWebhookUninstall(CommandContext& ctx);
 
 }  // namespace mlgitops
