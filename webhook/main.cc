@@ -14,7 +14,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: mlgitops-webhook --port N --tls-cert FILE --tls-key FILE [--config FILE]\n"
-    "                        [--client-ca FILE] [--threads N] [--bind ADDR]\n";
+    "                        [--client-ca FILE] [--threads N] [--bind ADDR]\n"
+    "                        [--shutdown-delay SECONDS]\n";
 
 bool ParseInt(const std::string& text, int low, int high, int* out) {
   char* end = nullptr;
@@ -37,6 +38,10 @@ std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* op
       have_port = true;
     } else if (flag == "--threads") {
       if (!ParseInt(value, 1, 4096, &options->threads)) return "--threads takes 1-4096";
+    } else if (flag == "--shutdown-delay") {
+      int seconds = 0;
+      if (!ParseInt(value, 0, 300, &seconds)) return "--shutdown-delay takes 0-300";
+      options->shutdown_delay = std::chrono::seconds(seconds);
     } else if (flag == "--tls-cert") {
       options->tls_cert_file = value;
     } else if (flag == "--tls-key") {

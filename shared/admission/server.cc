@@ -598,6 +598,11 @@ void WebhookServer::Shutdown() {
   std::unique_lock<std::mutex> lock(impl_->lifecycle_mu);
   if (impl_->draining.exchange(true) || !impl_->serve_started) return;
   LogLine("draining").Field("timeout_ms", std::to_string(impl_->options.drain_timeout.count()));
+  if (impl_->options.shutdown_delay.count() > 0) {
+    lock.unlock();
+    std::this_thread::sleep_for(impl_->options.shutdown_delay);
+    lock.lock();
+  }
   // Serve() may not have reached its accept loop yet; stop() only acts on a running one.
   while (!impl_->serving_done && !impl_->http->is_running()) {
     impl_->lifecycle_cv.wait_for(lock, std::chrono::milliseconds(1));

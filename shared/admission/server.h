@@ -42,6 +42,9 @@ struct WebhookServerOptions {
   size_t keep_alive_max_requests = 1000000;
   std::chrono::seconds read_write_timeout{30};
   std::chrono::milliseconds reload_poll_interval{1000};
+  // After SIGTERM, /readyz answers 503 for this long while requests are still served, so the
+  // endpoint leaves the Service before the listener closes.
+  std::chrono::milliseconds shutdown_delay{0};
   std::chrono::milliseconds drain_timeout{25000};
 };
 
@@ -58,8 +61,9 @@ class WebhookServer {
   int port() const;
   /// Serves until Shutdown(); returns an error only when serving could not start.
   Status Serve();
-  /// Stops accepting, turns /readyz to 503, lets in-flight requests finish (closing idle
-  /// keep-alive connections), and force-closes what is left after drain_timeout. Thread-safe.
+  /// Turns /readyz to 503, waits shutdown_delay, stops accepting, lets in-flight requests finish
+  /// (closing idle keep-alive connections), and force-closes what is left after drain_timeout.
+  /// Thread-safe.
   void Shutdown();
   /// Checks the watched files now instead of waiting for the next poll (tests).
   void CheckForChanges();
