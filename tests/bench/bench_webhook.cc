@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 // and managed fields an apiserver adds, which is what makes real reviews ~7 KB.
 std::string DeploymentReview() {
   std::string env;
-  for (int i = 0; i < 24; ++i) {
+  for (int i = 0; i < 56; ++i) {
     env += R"({"name":"MODEL_SETTING_)" + std::to_string(i) + R"(","value":"value-)" +
            std::to_string(i * 7919) + R"("},)";
   }
@@ -77,6 +77,10 @@ std::string DeploymentReview() {
       R"("serviceAccountName":"ranker","terminationGracePeriodSeconds":60,)"
       R"("nodeSelector":{"nvidia.com/gpu.product":"NVIDIA-A100-SXM4-40GB"},)"
       R"("tolerations":[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}],)"
+      R"("initContainers":[{"name":"fetch-model","image":"ghcr.io/example/model-fetch:2.1.0",)"
+      R"("args":["--source=s3://models/ranker/v42","--dest=/models/ranker","--verify-sha256"],)"
+      R"("volumeMounts":[{"name":"model-cache","mountPath":"/models"}],)"
+      R"("resources":{"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"memory":"2Gi"}}}],)"
       R"("containers":[)" +
       server_container + "," + sidecar +
       R"(],"volumes":[{"name":"model-cache","persistentVolumeClaim":{"claimName":"ranker-models"}},)"
