@@ -402,6 +402,24 @@ TEST_F(WebhookServerTest, OverflowingTheQueueAnswers503) {
   close(queued);
 }
 
+TEST_F(WebhookServerTest, IdleKeepAliveConnectionYieldsItsWorkerToAWaitingOne) {
+  options_.threads = 1;
+  options_.keep_alive_timeout = std::chrono::seconds(60);
+  Start();
+  TlsClient idle(port(), Verified());
+  ASSERT_EQ(idle.Send("POST", "/validate", "first").status, 200);
+  // The only worker is parked on `idle`; without eviction this would wait out the 60 s timeout.
+  const auto start = std::chrono::steady_clock::now();
+  std::future<HttpAnswer> waiting = std::async(std::launch::async, [&] {
+    TlsClient client(port(), Verified());
+    return client.Send("POST", "/validate", "second");
+  });
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(waiting.get().status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(idle.Send("POST", "/validate", "third").status, 0);  // closed by the server
+}
+
 TEST_F(WebhookServerTest, MethodAndPathErrors) {
   Start();
   TlsClient client(port(), Verified());
