@@ -1,9 +1,104 @@
-// mlgitops-webhook: the validating + mutating admission webhook (placeholder).
-// The server arrives with the webhook issue; until then it says so and exits non-zero.
-#include <cstdio>
+// mlgitops-webhook: the validating + mutating admission webhook. Flags become server options;
+// SIGTERM/SIGINT drain in-flight requests and exit 0.
+#include <pthread.h>
+#include <signal.h>
 
-int main() {
-  std::fprintf(stderr, "mlgitops-webhook %s: the admission server is not built yet\n",
-               MLGITOPS_VERSION);
-  return 2;
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "admission/server.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: mlgitops-webhook --port N --tls-cert FILE --tls-key FILE [--config FILE]\n"
+    "                        [--client-ca FILE] [--threads N] [--bind ADDR]\n"
+    "                        [--shutdown-delay SECONDS]\n";
+
+bool ParseInt(const std::string& text, int low, int high, int* out) {
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < low || value > high) return false;
+  *out = static_cast<int>(value);
+  return true;
+}
+
+// Returns an error message, or "" when the flags are complete.
+std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* options) {
+  bool have_port = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") return "help";
+    if (i + 1 >= argc) return flag + " needs a value";
+    const std::string value = argv[++i];
+    if (flag == "--port") {
+      if (!ParseInt(value, 0, 65535, &options->port)) return "--port takes 0-65535";
+      have_port = true;
+    } else if (flag == "--threads") {
+      if (!ParseInt(value, 1, 4096, &options->threads)) return "--threads takes 1-4096";
+    } else if (flag == "--shutdown-delay") {
+      int seconds = 0;
+      if (!ParseInt(value, 0, 300, &seconds)) return "--shutdown-delay takes 0-300";
+      options->shutdown_delay = std::chrono::seconds(seconds);
+    } else if (flag == "--tls-cert") {
+      options->tls_cert_file = value;
+    } else if (flag == "--tls-key") {
+      options->tls_key_file = value;
+    } else if (flag == "--config") {
+      options->config_file = value;
+    } else if (flag == "--client-ca") {
+      options->client_ca_file = value;
+    } else if (flag == "--bind") {
+      options->bind_address = value;
+    } else {
+      return "unknown flag " + flag;
+    }
+  }
+  if (!have_port) return "--port is required";
+  if (options->tls_cert_file.empty() || options->tls_key_file.empty()) {
+    return "--tls-cert and --tls-key are required (the webhook serves HTTPS only)";
+  }
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mlgitops::WebhookServerOptions options;
+  const std::string flag_error = ParseFlags(argc, argv, &options);
+  if (flag_error == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!flag_error.empty()) {
+    std::fprintf(stderr, "mlgitops-webhook: %s\n%s", flag_error.c_str(), kUsage);
+    return 2;
+  }
+  // Blocked before any thread starts, so only the waiter below ever sees these signals.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = mlgitops::WebhookServer::Create(options, &mlgitops::DefaultAdmissionHandler);
+  if (!server.ok()) {
+    std::fprintf(stderr, "mlgitops-webhook: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::thread signal_waiter([&] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    (*server)->Shutdown();
+  });
+  mlgitops::Status served = (*server)->Serve();
+  if (!served.ok()) {
+    std::fprintf(stderr, "mlgitops-webhook: %s\n", served.ToString().c_str());
+    std::_Exit(1);  // the signal waiter is still blocked in sigwait
+  }
+  signal_waiter.join();
+  return 0;
 }

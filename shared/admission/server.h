@@ -1,0 +1,79 @@
+// The admission webhook's HTTPS server: routes /mutate and /validate to a handler, serves health
+// and metrics, reloads certificate and config when their files change, and drains on shutdown.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "admission/admission.h"
+#include "admission/metrics.h"
+#include "object/status.h"
+
+namespace mlgitops {
+
+/// Decides one AdmissionReview; the server never looks inside the body.
+using AdmissionHandlerFn = std::function<AdmissionOutcome(AdmissionEndpoint, std::string_view)>;
+/// Builds the handler from a policy config file ("" = built-in defaults). Called at start and
+/// whenever the file changes; an error keeps the previous handler.
+using AdmissionHandlerFactory = std::function<Result<AdmissionHandlerFn>(const std::string&)>;
+
+/// The production factory (shared/admission/default_handler.cc).
+Result<AdmissionHandlerFn> DefaultAdmissionHandler(const std::string& config_path);
+
+struct WebhookServerOptions {
+  std::string bind_address = "0.0.0.0";
+  int port = 8443;  // 0 picks a free port (tests)
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string client_ca_file;  // when set, only clients with a certificate it issued get in
+  std::string config_file;
+  // cpp-httplib gives each connection a worker for its whole life, so threads bound the number
+  // of connections served at once; the apiserver keeps up to 25 idle ones per host.
+  int threads = 32;
+  size_t max_queued_connections = 64;  // beyond this, new connections get 503 and are closed
+  size_t max_body_bytes = 7 * 1024 * 1024;
+  // Longer than the apiserver's idle-connection timeout (Go's 90 s) so the client closes first.
+  std::chrono::seconds keep_alive_timeout{120};
+  size_t keep_alive_max_requests = 1000000;
+  std::chrono::seconds read_write_timeout{30};
+  std::chrono::milliseconds reload_poll_interval{1000};
+  // After SIGTERM, /readyz answers 503 for this long while requests are still served, so the
+  // endpoint leaves the Service before the listener closes.
+  std::chrono::milliseconds shutdown_delay{0};
+  std::chrono::milliseconds drain_timeout{25000};
+};
+
+/// One webhook server. Create() loads the certificate, builds the handler and binds the port;
+/// Serve() blocks until Shutdown() has drained.
+class WebhookServer {
+ public:
+  static Result<std::unique_ptr<WebhookServer>> Create(const WebhookServerOptions& options,
+                                                       AdmissionHandlerFactory factory);
+  ~WebhookServer();
+  WebhookServer(const WebhookServer&) = delete;
+  WebhookServer& operator=(const WebhookServer&) = delete;
+
+  int port() const;
+  /// Serves until Shutdown(); returns an error only when serving could not start.
+  Status Serve();
+  /// Turns /readyz to 503, waits shutdown_delay, stops accepting, lets in-flight requests finish
+  /// (closing idle keep-alive connections), and force-closes what is left after drain_timeout.
+  /// Thread-safe.
+  void Shutdown();
+  /// Checks the watched files now instead of waiting for the next poll (tests).
+  void CheckForChanges();
+
+  const WebhookMetrics& metrics() const;
+
+ private:
+  struct Impl;
+  explicit WebhookServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mlgitops
