@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -55,7 +56,8 @@ struct Task {
   bool skip_dry_run = false;  // its namespace (or kind) only exists once the sync ran
   bool live_exists = false;
   std::string live_resource_version;
-  std::string created_name;  // hooks created with generateName
+  std::string created_name;       // hooks created with generateName
+  std::optional<Object> applied;  // the server's answer to the apply
   int64_t applied_generation = 0;
   bool finished = false;  // healthy (or not gated), hook completed, or prune done
   size_t result_index = 0;
@@ -82,6 +84,9 @@ class Operation {
   Status BuildTasks();
   bool Validate();
   bool EnsureDestinationNamespace();
+  /// One list per kind for what the app already owns: the live state of tracked desired objects
+  /// (no GET each) and the prune candidates.
+  bool ListTracked();
   bool DryRun();
   Status CollectPrunes();
   // ---- running ----
@@ -141,6 +146,7 @@ class Operation {
   std::set<std::string> crd_kinds_;           // group/kind defined by CRDs in the manifests
   std::set<std::string> created_namespaces_;  // namespaces this sync creates
   std::map<std::string, bool> binding_mode_cache_;
+  std::map<std::string, Object> tracked_live_;  // by ObjectIdentity
   SyncResult result_;
 };
 
@@ -174,7 +180,7 @@ Result<SyncResult> Operation::Execute() {
   Status built = BuildTasks();
   if (!built.ok()) return built;
 
-  if (Validate() && EnsureDestinationNamespace() && DryRun()) {
+  if (Validate() && EnsureDestinationNamespace() && ListTracked() && DryRun()) {
     Status pruned = CollectPrunes();
     if (!pruned.ok()) Fail(pruned.message());
   }
@@ -374,6 +380,20 @@ bool Operation::EnsureDestinationNamespace() {
   return true;
 }
 
+bool Operation::ListTracked() {
+  auto tracked = ListTrackedObjects(client_, input_.app_instance,
+                                    AppNamespaces(app_, input_.desired), options_.parallelism);
+  if (!tracked.ok()) {
+    Fail(tracked.status().Prefixed("listing the objects the app owns").message());
+    return false;
+  }
+  for (Object& obj : *tracked) {
+    std::string id = ObjectIdentity(obj);
+    tracked_live_.emplace(std::move(id), std::move(obj));
+  }
+  return true;
+}
+
 bool Operation::DryRun() {
   std::vector<Task*> runnable;
   for (Task& t : tasks_) {
@@ -384,7 +404,11 @@ bool Operation::DryRun() {
   RunParallel(runnable.size(), options_.parallelism, [&](size_t i) {
     Task& t = *runnable[i];
     ResourceResult& r = ResultOf(t);
-    if (!t.kind_pending) {
+    auto known = t.step.hook ? tracked_live_.end() : tracked_live_.find(ObjectIdentity(*t.desired));
+    if (known != tracked_live_.end()) {
+      t.live_exists = true;
+      t.live_resource_version = GetString(known->second.json(), "metadata.resourceVersion");
+    } else if (!t.kind_pending) {
       auto live = client_.Get(KeyOf(t));
       if (live.ok()) {
         t.live_exists = true;
@@ -442,12 +466,9 @@ bool Operation::DryRun() {
 Status Operation::CollectPrunes() {
   std::set<std::string> desired_ids;
   for (const Object& obj : input_.desired) desired_ids.insert(ObjectIdentity(obj));
-  auto tracked = ListTrackedObjects(client_, input_.app_instance,
-                                    AppNamespaces(app_, input_.desired), options_.parallelism);
-  if (!tracked.ok()) return tracked.status().Prefixed("pruning");
   std::vector<Object> candidates;
-  for (Object& obj : *tracked) {
-    if (desired_ids.count(ObjectIdentity(obj))) continue;
+  for (auto& [id, obj] : tracked_live_) {
+    if (desired_ids.count(id)) continue;
     if (ReadHook(obj).is_hook) continue;  // hooks are deleted by their policies, not pruned
     if (!options_.resources.empty() && !MatchesResourceFilter(obj.ref(), options_.resources)) {
       continue;
@@ -607,6 +628,7 @@ bool Operation::ApplyTask(Task& task) {
                                                      : "configured";
   r.status = "Synced";
   task.applied_generation = GetInt(applied->json(), "metadata.generation").value_or(0);
+  task.applied = std::move(*applied);
   return true;
 }
 
@@ -752,6 +774,16 @@ bool Operation::WaitsForFirstConsumer(const Object& pvc) {
 HealthStatus Operation::JudgeTask(Task& task, bool* gate_open, bool* hook_failed) {
   *gate_open = false;
   *hook_failed = false;
+  if (task.applied && !task.step.hook) {
+    // A kind with no health check at all (ConfigMap, Role, ...) is done once applied: the
+    // server's answer says so without reading it back.
+    Assessment first = assessor_.Assess(*task.applied, HealthContext{});
+    task.applied.reset();
+    if (first.source == HealthSource::kNone) {
+      *gate_open = true;
+      return first.status;
+    }
+  }
   auto live = client_.Get(KeyOf(task));
   if (!live.ok()) {
     if (live.status().code() == Status::Code::kNotFound) {
