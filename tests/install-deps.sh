@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config clang-format
           libcpp-httplib-dev libssl-dev libyaml-cpp-dev rapidjson-dev libgit2-dev
           libluajit-5.1-dev googletest libgtest-dev zlib1g-dev libbrotli-dev
-          git openssh-server wrk)
+          git openssh-server wrk
+          clang libclang-rt-14-dev)  # the fuzzer (tests/fuzz/run.sh): libFuzzer + ASan runtimes
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -122,9 +122,9 @@ Classified OwnRole(const Object& obj, const Conventions& conventions) {
     c.role_source = RoleSource::kLabel;
     return c;
   }
-  // A hook (a migration, a smoke test) is a step of the sync, not part of the ML platform:
-  // no inferred role, so no role wave and no training/pipeline rules, as Argo CD waves it.
-  if (obj.annotation("argocd.argoproj.io/hook") || obj.annotation("helm.sh/hook")) return c;
+  // No inferred role for hooks, so no role wave and no training/pipeline rules, as Argo CD
+  // waves them.
+  if (IsSyncHook(obj)) return c;
   if (IsComponentWorkload(obj)) {
     if (auto component = ComponentOf(obj)) {
       auto it = conventions.component_roles.find(*component);
@@ -152,6 +152,16 @@ bool IsComponentWorkload(const Object& obj) {
   if (obj.group() != "apps") return false;
   std::string kind = obj.kind();
   return kind == "Deployment" || kind == "StatefulSet";
+}
+
+bool IsApplicationObject(const Object& obj) {
+  if (obj.kind() != "Application") return false;
+  std::string group = obj.group();
+  return group == "argoproj.io" || group == "mlgitops.io";
+}
+
+bool IsSyncHook(const Object& obj) {
+  return obj.annotation("argocd.argoproj.io/hook") || obj.annotation("helm.sh/hook");
 }
 
 bool Conventions::IsKnownRole(std::string_view role) const {

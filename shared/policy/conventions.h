@@ -48,6 +48,7 @@ enum class RuleMode { kDeny, kWarn, kOff };
 ///   rules:                      # rule id -> deny | warn | off ("enforce" = deny); replaces
 ///     pipeline-sla: "off"       #   the rule's default severity (an unquoted off, which YAML
 ///                               #   1.1 reads as false, means off too)
+///   webhook: {...}              # the admission webhook's settings (webhook_config.h)
 ///
 /// The built-in tables are in conventions_config.cc; tests/fixtures/policy/conventions.yaml
 /// is a sample.
@@ -78,6 +79,10 @@ const Conventions& DefaultConventions();
 Result<Conventions> ParseConventions(std::string_view yaml, const std::string& origin);
 /// Reads and parses a conventions file; errors name the file and the field.
 Result<Conventions> LoadConventions(const std::string& path);
+/// One already-parsed conventions document laid over the defaults. A `webhook:` section belongs
+/// to the admission webhook (admission/webhook_config.h) and is skipped, so `lint --config` and
+/// the webhook can share one file.
+Result<Conventions> ConventionsFromDocument(const JsonValue& root, const std::string& origin);
 
 /// Where an object's role came from.
 enum class RoleSource {
@@ -113,6 +118,13 @@ Wave ComputeWave(const Object& obj, int64_t role_default);
 /// apps Deployments and StatefulSets: the kinds the component label applies to, and the ones
 /// Services, HPAs and PDBs take their role from.
 bool IsComponentWorkload(const Object& obj);
+
+/// Argo CD Applications: argoproj.io's and mlgitops.io's own, which reads the same spec.
+bool IsApplicationObject(const Object& obj);
+
+/// A sync hook (argocd.argoproj.io/hook or helm.sh/hook): a step of the sync, not part of the ML
+/// platform, so it gets no inferred role and no role wave.
+bool IsSyncHook(const Object& obj);
 
 /// Role and wave of every object, index for index. Services, HPAs, PDBs and KEDA ScaledObjects
 /// without a role of their own take the role of the Deployment/StatefulSet they select or

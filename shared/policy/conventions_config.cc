@@ -115,13 +115,13 @@ class ConventionsReader {
 
   Status CheckFields(const JsonValue& root) const {
     static const std::set<std::string, std::less<>> known = {
-        "apiVersion", "kind",       "inheritDefaults", "roles",
-        "kinds",      "components", "gpuResources",    "rules"};
+        "apiVersion", "kind",         "inheritDefaults", "roles",  "kinds",
+        "components", "gpuResources", "rules",           "webhook"};
     for (auto it = root.MemberBegin(); it != root.MemberEnd(); ++it) {
       if (!known.count(StringOf(it->name))) {
         return Error(StringOf(it->name),
                      "unknown field (expected inheritDefaults, roles, kinds, components, "
-                     "gpuResources or rules)");
+                     "gpuResources, rules or webhook)");
       }
     }
     return Status::OK();
@@ -266,6 +266,12 @@ class ConventionsReader {
   Conventions* out_;
 };
 
+Result<Conventions> ReadOver(const JsonValue& root, const std::string& origin, Conventions base) {
+  ConventionsReader reader(origin, &base);
+  if (Status s = reader.Read(root); !s.ok()) return s;
+  return base;
+}
+
 Result<Conventions> ParseOver(std::string_view yaml, const std::string& origin, Conventions base) {
   auto docs = ParseYamlStream(yaml, origin);
   if (!docs.ok()) return docs.status();
@@ -274,9 +280,7 @@ Result<Conventions> ParseOver(std::string_view yaml, const std::string& origin, 
                                    std::to_string(docs->size()));
   }
   if (docs->empty()) return base;
-  ConventionsReader reader(origin, &base);
-  if (Status s = reader.Read((*docs)[0].json()); !s.ok()) return s;
-  return base;
+  return ReadOver((*docs)[0].json(), origin, std::move(base));
 }
 
 }  // namespace
@@ -291,6 +295,10 @@ const Conventions& DefaultConventions() {
 
 Result<Conventions> ParseConventions(std::string_view yaml, const std::string& origin) {
   return ParseOver(yaml, origin, DefaultConventions());
+}
+
+Result<Conventions> ConventionsFromDocument(const JsonValue& root, const std::string& origin) {
+  return ReadOver(root, origin, DefaultConventions());
 }
 
 Result<Conventions> LoadConventions(const std::string& path) {

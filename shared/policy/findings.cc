@@ -25,6 +25,11 @@ const std::vector<RuleInfo>& AllRules() {
       {kRuleTrainingDeadline, Severity::kWarn, "training jobs bound their run time"},
       {kRulePipelineSla, Severity::kWarn, "scheduled pipelines declare an mlgitops.io/sla"},
       {kRuleGpuRequestLimit, Severity::kDeny, "GPU requests equal GPU limits"},
+      {kRuleInferenceServiceModel, Severity::kDeny,
+       "InferenceServices name their model (a storage URI or a model spec)"},
+      {kRuleApplicationPath, Severity::kDeny,
+       "Application source paths stay inside the repository"},
+      {kRuleApplicationDestination, Severity::kDeny, "Applications set a destination namespace"},
       {kRuleServingBeforePipeline, Severity::kDeny,
        "model servers sync no earlier than the feature pipelines of the same app"},
   };

@@ -30,6 +30,9 @@ inline constexpr std::string_view kRuleTrainingBackoffLimit = "training-backoff-
 inline constexpr std::string_view kRuleTrainingDeadline = "training-deadline";
 inline constexpr std::string_view kRulePipelineSla = "pipeline-sla";
 inline constexpr std::string_view kRuleGpuRequestLimit = "gpu-request-limit";
+inline constexpr std::string_view kRuleInferenceServiceModel = "inferenceservice-model";
+inline constexpr std::string_view kRuleApplicationPath = "application-path";
+inline constexpr std::string_view kRuleApplicationDestination = "application-destination";
 inline constexpr std::string_view kRuleServingBeforePipeline = "serving-before-pipeline";
 
 struct RuleInfo {

@@ -1,7 +1,8 @@
-// The first policy rules: waves, role labels, serving probes, training bounds, pipeline SLAs,
-// GPU requests and serving-after-pipeline ordering.
+// The policy rules: waves, role labels, serving probes, training bounds, pipeline SLAs, GPU
+// requests, InferenceService models, Application paths and destinations, serving-after-pipeline.
 #include "policy/rules.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -258,6 +259,94 @@ void CheckGpuRequests(const RuleInput& s, FindingSink& sink) {
   }
 }
 
+bool IsInferenceService(const Object& obj) {
+  return obj.group() == "serving.kserve.io" && obj.kind() == "InferenceService";
+}
+
+bool IsNonEmptyString(const JsonValue* v) { return v && v->IsString() && v->GetStringLength() > 0; }
+
+/// A predictor names its model through a storage URI or storage spec on `model` or on a
+/// framework block (sklearn, pytorch, ...), or brings its own containers.
+bool PredictorNamesModel(const JsonValue& predictor) {
+  const JsonValue* containers = Member(&predictor, "containers");
+  if (containers && containers->IsArray() && !containers->Empty()) return true;
+  for (auto it = predictor.MemberBegin(); it != predictor.MemberEnd(); ++it) {
+    if (!it->value.IsObject()) continue;
+    const JsonValue* storage = Member(&it->value, "storage");
+    if (IsNonEmptyString(Member(&it->value, "storageUri")) || (storage && storage->IsObject())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void CheckInferenceServiceModel(const RuleInput& s, FindingSink& sink) {
+  if (!IsInferenceService(s.obj)) return;
+  const JsonValue* predictor = Find(s.obj.json(), "spec.predictor");
+  if (predictor && predictor->IsObject() && PredictorNamesModel(*predictor)) return;
+  sink.Add(kRuleInferenceServiceModel, s.obj,
+           "spec.predictor names no model, so KServe has nothing to serve; set "
+           "spec.predictor.model.storageUri (e.g. \"s3://models/ranker/3\"), a storageUri on a "
+           "framework block, or containers");
+}
+
+/// Each source of an Application with the field path that names it.
+std::vector<std::pair<std::string, const JsonValue*>> ApplicationSources(const Object& obj) {
+  std::vector<std::pair<std::string, const JsonValue*>> out;
+  const JsonValue* source = Find(obj.json(), "spec.source");
+  if (source && source->IsObject()) out.emplace_back("spec.source", source);
+  const JsonValue* sources = Find(obj.json(), "spec.sources");
+  if (sources && sources->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < sources->Size(); ++i) {
+      if ((*sources)[i].IsObject()) {
+        out.emplace_back("spec.sources[" + std::to_string(i) + "]", &(*sources)[i]);
+      }
+    }
+  }
+  return out;
+}
+
+/// Why a repository path leaves the repository, "" when it stays inside ("a/../b" stays).
+std::string PathEscape(std::string_view path) {
+  if (!path.empty() && (path[0] == '/' || path[0] == '\\')) return "is absolute";
+  int depth = 0;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = std::min(path.find_first_of("/\\", start), path.size());
+    std::string_view segment = path.substr(start, end - start);
+    if (segment == "..") {
+      if (--depth < 0) return "climbs out of the repository with \"..\"";
+    } else if (!segment.empty() && segment != ".") {
+      ++depth;
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+void CheckApplicationPaths(const RuleInput& s, FindingSink& sink) {
+  if (!IsApplicationObject(s.obj)) return;
+  for (const auto& [field, source] : ApplicationSources(s.obj)) {
+    const JsonValue* path = Member(source, "path");
+    if (!path || !path->IsString()) continue;
+    std::string_view text(path->GetString(), path->GetStringLength());
+    std::string escape = PathEscape(text);
+    if (escape.empty()) continue;
+    sink.Add(kRuleApplicationPath, s.obj,
+             field + ".path " + Quote(text) + " " + escape +
+                 ", so it could read files outside what was reviewed; write a path relative to "
+                 "the repository root");
+  }
+}
+
+void CheckApplicationDestination(const RuleInput& s, FindingSink& sink) {
+  if (!IsApplicationObject(s.obj)) return;
+  if (IsNonEmptyString(Find(s.obj.json(), "spec.destination.namespace"))) return;
+  sink.Add(kRuleApplicationDestination, s.obj,
+           "spec.destination.namespace is not set, so objects without their own namespace have "
+           "no defined home; set it (with CreateNamespace=true to have it created)");
+}
+
 // The per-object rules, in the catalogue's order.
 constexpr std::pair<std::string_view, ObjectRule> kObjectRules[] = {
     {kRuleWaveInvalid, CheckWaves},
@@ -267,6 +356,9 @@ constexpr std::pair<std::string_view, ObjectRule> kObjectRules[] = {
     {kRuleTrainingDeadline, CheckDeadline},
     {kRulePipelineSla, CheckPipelineSla},
     {kRuleGpuRequestLimit, CheckGpuRequests},
+    {kRuleInferenceServiceModel, CheckInferenceServiceModel},
+    {kRuleApplicationPath, CheckApplicationPaths},
+    {kRuleApplicationDestination, CheckApplicationDestination},
 };
 
 void CheckServingAfterPipelines(const std::vector<Object>& objects,

@@ -621,11 +621,18 @@ TEST_F(WebhookServerTest, BinaryServesAndExitsZeroOnSigterm) {
   }
   EXPECT_EQ(healthz, 200);
   TlsClient client(port, Verified());
+  // The binary serves the policy: a GPU request that differs from its limit is denied.
   HttpAnswer review = client.Send(
       "POST", "/validate",
-      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1"}})");
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1",)"
+      R"("kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1",)"
+      R"("resource":"pods"},"namespace":"ml","operation":"CREATE","object":{"apiVersion":"v1",)"
+      R"("kind":"Pod","metadata":{"name":"p","namespace":"ml"},"spec":{"containers":[{"name":)"
+      R"("c","image":"i","resources":{"requests":{"nvidia.com/gpu":"1"},"limits":)"
+      R"({"nvidia.com/gpu":"2"}}}]}}}})");
   EXPECT_EQ(review.status, 200);
-  EXPECT_NE(review.body.find(R"("uid":"u-1","allowed":true)"), std::string::npos) << review.body;
+  EXPECT_NE(review.body.find(R"("uid":"u-1","allowed":false)"), std::string::npos) << review.body;
+  EXPECT_NE(review.body.find("gpu-request-limit"), std::string::npos) << review.body;
 
   kill(pid, SIGTERM);
   int status = 0;
