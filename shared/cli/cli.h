@@ -80,5 +80,6 @@ int RunWait(CommandContext& ctx);
 int RunHistory(CommandContext& ctx);
 int RunRollback(CommandContext& ctx);
 int RunController(CommandContext& ctx);
+int RunAppSet(CommandContext& ctx);
 
 }  // namespace mlgitops

@@ -383,7 +383,7 @@ TEST(LoadApplicationFile, ApplicationSetIsRefusedClearly) {
   auto apps = LoadApplicationFile(path);
   ASSERT_FALSE(apps.ok());
   EXPECT_EQ(apps.status().code(), Status::Code::kUnsupported);
-  EXPECT_NE(apps.status().message().find("ApplicationSet is not supported yet"), std::string::npos);
+  EXPECT_NE(apps.status().message().find("appset generate -f"), std::string::npos);
 }
 
 TEST(LoadApplicationFile, EmptyFileAndBadYamlAreErrors) {
