@@ -61,11 +61,13 @@ class ParamBuilder {
     Put(node, path.back(), value);
   }
   void SetString(const std::vector<std::string>& path, const std::string& text) {
-    Set(path, JsonValue(rapidjson::StringRef(text.data(), text.size())));
+    // Copied: a StringRef would be copied by reference and dangle.
+    Set(path, JsonValue(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator()));
   }
   // Flat keys whose names carry their own punctuation ("path[0]"), fasttemplate only.
   void SetFlat(const std::string& key, const std::string& text) {
-    Put(&params_.mutable_json(), key, JsonValue(rapidjson::StringRef(text.data(), text.size())));
+    Put(&params_.mutable_json(), key,
+        JsonValue(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator()));
   }
   ParamSet Take(std::string origin) { return ParamSet{std::move(params_), std::move(origin)}; }
   const JsonValue& json() const { return params_.json(); }
