@@ -343,8 +343,8 @@ TEST(Application, WrongKindsAndVersionsAreRefused) {
       "metadata: {name: models, namespace: argocd}\nspec: {}\n");
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.status().code(), Status::Code::kUnsupported);
-  EXPECT_NE(set.status().message().find("ApplicationSet argocd/models: ApplicationSet is not "
-                                        "supported yet"),
+  EXPECT_NE(set.status().message().find("ApplicationSet argocd/models: is an ApplicationSet, "
+                                        "not an Application"),
             std::string::npos)
       << set.status().message();
   auto beta = ParseText(
