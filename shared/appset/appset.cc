@@ -142,7 +142,8 @@ Status ReadGit(const JsonValue& v, const std::string& where, GitGenerator* out) 
 
 Status ReadChildren(const JsonValue& v, const std::string& where, GeneratorSpec* out) {
   const JsonValue* children = Member(v, "generators");
-  if (!children || !children->IsArray()) return FieldError(where + ".generators", "expected a list");
+  if (!children || !children->IsArray())
+    return FieldError(where + ".generators", "expected a list");
   size_t index = 0;
   for (const auto& child : children->GetArray()) {
     auto spec = ParseGenerator(child, where + ".generators[" + std::to_string(index++) + "]");
@@ -150,9 +151,8 @@ Status ReadChildren(const JsonValue& v, const std::string& where, GeneratorSpec*
     out->children.push_back(std::move(*spec));
   }
   if (out->kind == "matrix" && out->children.size() != 2) {
-    return FieldError(where + ".generators",
-                      "a matrix needs exactly 2 generators, got " +
-                          std::to_string(out->children.size()));
+    return FieldError(where + ".generators", "a matrix needs exactly 2 generators, got " +
+                                                 std::to_string(out->children.size()));
   }
   if (out->kind == "merge" && out->children.size() < 2) {
     return FieldError(where + ".generators", "a merge needs at least 2 generators");
@@ -187,7 +187,8 @@ Result<GeneratorSpec> ParseGenerator(const JsonValue& entry, const std::string& 
     }
     kinds.push_back(key);
   }
-  if (kinds.empty()) return FieldError(where, "no generator (expected list, clusters, git, matrix or merge)");
+  if (kinds.empty())
+    return FieldError(where, "no generator (expected list, clusters, git, matrix or merge)");
   if (kinds.size() > 1) {
     return FieldError(where, "one generator per entry, got " + kinds[0] + " and " + kinds[1]);
   }

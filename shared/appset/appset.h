@@ -59,9 +59,9 @@ struct GeneratorSpec {
   ListGenerator list;
   ClustersGenerator clusters;
   GitGenerator git;
-  std::vector<GeneratorSpec> children;    // matrix, merge
-  std::vector<std::string> merge_keys;    // merge
-  std::shared_ptr<const Object> raw;      // the entry as written (a matrix renders its 2nd child)
+  std::vector<GeneratorSpec> children;  // matrix, merge
+  std::vector<std::string> merge_keys;  // merge
+  std::shared_ptr<const Object> raw;    // the entry as written (a matrix renders its 2nd child)
   std::shared_ptr<const Object> template_override;  // the entry's own `template`, or null
   LabelSelector selector;                           // post-filter on the generated params
 };

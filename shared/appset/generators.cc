@@ -121,8 +121,8 @@ Result<std::vector<ParamSet>> RunList(const GeneratorSpec& spec, GeneratorContex
   }
   std::vector<Object> yaml_docs;
   if (!spec.list.elements_yaml.empty()) {
-    auto docs = ParseYamlStream(spec.list.elements_yaml, spec.where + ".list.elementsYaml",
-                                context.limits);
+    auto docs =
+        ParseYamlStream(spec.list.elements_yaml, spec.where + ".list.elementsYaml", context.limits);
     if (!docs.ok()) return docs.status();
     yaml_docs = std::move(*docs);
     for (const Object& doc : yaml_docs) {
@@ -301,7 +301,8 @@ void AddPathParams(const std::string& dir, const std::string& file, const GitGen
     full.insert(full.end(), tail.begin(), tail.end());
     return full;
   };
-  builder->SetString(key(go ? std::vector<std::string>{"path", "path"} : std::vector<std::string>{"path"}), dir);
+  builder->SetString(
+      key(go ? std::vector<std::string>{"path", "path"} : std::vector<std::string>{"path"}), dir);
   builder->SetString(key({"path", "basename"}), base);
   builder->SetString(key({"path", "basenameNormalized"}), NormalizeName(base));
   if (!file.empty()) {
@@ -339,8 +340,7 @@ Result<GitSnapshot> Checkout(const GeneratorSpec& spec, GeneratorContext& contex
 }
 
 Result<std::vector<ParamSet>> RunGitFiles(const GeneratorSpec& spec, GeneratorContext& context,
-                                          const GitSnapshot& snapshot,
-                                          const TreeListing& listing) {
+                                          const GitSnapshot& snapshot, const TreeListing& listing) {
   bool go = context.template_options.go_template;
   std::vector<ParamSet> sets;
   for (const std::string& file : listing.files) {
@@ -348,8 +348,8 @@ Result<std::vector<ParamSet>> RunGitFiles(const GeneratorSpec& spec, GeneratorCo
     std::string origin = spec.where + ".git.files (" + file + ")";
     auto text = ReadFileLimited(snapshot.dir + "/" + file, context.limits.max_file_bytes, file);
     if (!text.ok()) return text.status();
-    auto docs = ParseYamlStream(*text, spec.git.repo_url + "@" + snapshot.commit.substr(0, 8) +
-                                           ":" + file, context.limits);
+    auto docs = ParseYamlStream(
+        *text, spec.git.repo_url + "@" + snapshot.commit.substr(0, 8) + ":" + file, context.limits);
     if (!docs.ok()) return docs.status().Prefixed(spec.where + ".git.files");
     std::vector<const JsonValue*> entries;
     for (const Object& doc : *docs) {
@@ -371,8 +371,8 @@ Result<std::vector<ParamSet>> RunGitFiles(const GeneratorSpec& spec, GeneratorCo
       AddPathParams(dir, name, spec.git, go, &builder);
       Status s = AddValues(spec.git.values, spec.where + ".git", context, &builder);
       if (!s.ok()) return s;
-      sets.push_back(builder.Take(entries.size() > 1 ? origin + "[" + std::to_string(i) + "]"
-                                                     : origin));
+      sets.push_back(
+          builder.Take(entries.size() > 1 ? origin + "[" + std::to_string(i) + "]" : origin));
     }
   }
   return sets;

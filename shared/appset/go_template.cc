@@ -52,11 +52,11 @@ struct Node {
 
 const std::set<std::string>& KnownFunctions() {
   static const std::set<std::string> names = {
-      "index", "default", "lower",   "upper",     "replace",    "trunc",      "quote",
-      "squote", "toJson", "toYaml",  "normalize", "slugify",    "eq",         "ne",
-      "not",   "and",     "or",      "len",       "trim",       "trimPrefix", "trimSuffix",
-      "hasPrefix", "hasSuffix", "contains", "join", "toString", "empty",    "hasKey",
-      "printf", "print",  "title",   "lt",        "le",         "gt",         "ge"};
+      "index",     "default",   "lower",    "upper",     "replace",  "trunc",      "quote",
+      "squote",    "toJson",    "toYaml",   "normalize", "slugify",  "eq",         "ne",
+      "not",       "and",       "or",       "len",       "trim",     "trimPrefix", "trimSuffix",
+      "hasPrefix", "hasSuffix", "contains", "join",      "toString", "empty",      "hasKey",
+      "printf",    "print",     "title",    "lt",        "le",       "gt",         "ge"};
   return names;
 }
 
@@ -210,8 +210,8 @@ class ActionParser {
   Result<Operand> ParseNumber() {
     size_t start = pos_;
     ++pos_;
-    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
-                                   text_[pos_] == '.')) {
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.')) {
       ++pos_;
     }
     std::string literal(text_.substr(start, pos_ - start));
@@ -287,9 +287,8 @@ std::pair<std::string, std::string> Keyword(const std::string& action) {
   size_t end = 0;
   while (end < action.size() && IsIdentChar(action[end])) ++end;
   std::string word = action.substr(0, end);
-  static const std::set<std::string> keywords = {"if",     "else",     "end",   "with", "range",
-                                                 "define", "template", "block", "break",
-                                                 "continue"};
+  static const std::set<std::string> keywords = {
+      "if", "else", "end", "with", "range", "define", "template", "block", "break", "continue"};
   if (!keywords.count(word)) return {"", action};
   size_t rest = action.find_first_not_of(" \t\r\n", end);
   return {word, rest == std::string::npos ? "" : action.substr(rest)};
@@ -303,7 +302,8 @@ class TreeParser {
     std::string keyword, rest;
     auto nodes = ParseList(&keyword, &rest);
     if (!nodes.ok()) return nodes;
-    if (!keyword.empty()) return Status::InvalidArgument("template: unexpected {{" + keyword + "}}");
+    if (!keyword.empty())
+      return Status::InvalidArgument("template: unexpected {{" + keyword + "}}");
     return nodes;
   }
 
@@ -363,7 +363,8 @@ class TreeParser {
       if (!else_body.ok()) return else_body.status();
       node->else_body = std::move(*else_body);
     }
-    if (keyword != "end") return Status::InvalidArgument("template: unexpected EOF (missing {{end}})");
+    if (keyword != "end")
+      return Status::InvalidArgument("template: unexpected EOF (missing {{end}})");
     return Status::OK();
   }
 
@@ -505,7 +506,8 @@ class Executor {
     if (!text.ok()) return text.status();
     char* end = nullptr;
     long long n = std::strtoll(text->c_str(), &end, 10);
-    if (text->empty() || *end) return Status::InvalidArgument("expected an integer, got \"" + *text + "\"");
+    if (text->empty() || *end)
+      return Status::InvalidArgument("expected an integer, got \"" + *text + "\"");
     return static_cast<int64_t>(n);
   }
 
@@ -516,7 +518,8 @@ class Executor {
         continue;
       }
       if (base.kind != Value::kJson || !base.json->IsObject()) {
-        static const char* kTypes[] = {"missing", "nil", "string", "int", "float64", "bool", "[]interface {}"};
+        static const char* kTypes[] = {"missing", "nil",  "string",        "int",
+                                       "float64", "bool", "[]interface {}"};
         return Status::InvalidArgument("can't evaluate field " + name + " in type " +
                                        kTypes[base.kind]);
       }
@@ -727,7 +730,8 @@ class Executor {
       if (args[0].kind == Value::kJson) return Value::String(ToJson(*args[0].json));
       if (args[0].kind == Value::kString) return Value::String(GoQuote(args[0].str, '"'));
       if (args[0].kind == Value::kNil || args[0].kind == Value::kMissing) {
-        if (args[0].kind == Value::kMissing && options_.StrictMissing()) return MissingError(args[0]);
+        if (args[0].kind == Value::kMissing && options_.StrictMissing())
+          return MissingError(args[0]);
         return Value::String("null");
       }
       auto text = Text(args[0]);
@@ -737,7 +741,8 @@ class Executor {
     if (name == "toYaml") {
       Status s = Need(args, 1, name);
       if (!s.ok()) return s;
-      if (args[0].kind != Value::kJson) return StringFn(args, 1, name, [](auto& a) { return a[0]; });
+      if (args[0].kind != Value::kJson)
+        return StringFn(args, 1, name, [](auto& a) { return a[0]; });
       std::string yaml = ToYaml(*args[0].json);
       while (!yaml.empty() && yaml.back() == '\n') yaml.pop_back();
       return Value::String(yaml);
@@ -768,8 +773,8 @@ class Executor {
       if (!size.ok()) return size.status();
       auto text = ArgText(args[2]);
       if (!text.ok()) return text.status();
-      return Value::String(Slugify(*text, static_cast<size_t>(std::max<int64_t>(0, *size)),
-                                   Truthy(args[1])));
+      return Value::String(
+          Slugify(*text, static_cast<size_t>(std::max<int64_t>(0, *size)), Truthy(args[1])));
     }
     if (name == "trunc") {
       Status s = Need(args, 2, name);
@@ -803,10 +808,13 @@ class Executor {
       for (char& c : s) c = static_cast<char>(fn(static_cast<unsigned char>(c)));
       return s;
     };
-    if (name == "lower") return StringFn(args, 1, name, [&](const Texts& a) { return mapped(a[0], ::tolower); });
-    if (name == "upper") return StringFn(args, 1, name, [&](const Texts& a) { return mapped(a[0], ::toupper); });
+    if (name == "lower")
+      return StringFn(args, 1, name, [&](const Texts& a) { return mapped(a[0], ::tolower); });
+    if (name == "upper")
+      return StringFn(args, 1, name, [&](const Texts& a) { return mapped(a[0], ::toupper); });
     if (name == "toString") return StringFn(args, 1, name, [](const Texts& a) { return a[0]; });
-    if (name == "normalize") return StringFn(args, 1, name, [](const Texts& a) { return NormalizeName(a[0]); });
+    if (name == "normalize")
+      return StringFn(args, 1, name, [](const Texts& a) { return NormalizeName(a[0]); });
     if (name == "title") {
       return StringFn(args, 1, name, [](const Texts& a) {
         std::string s = a[0];

@@ -73,8 +73,7 @@ const JsonValue* TypedSingleParam(std::string_view text, const JsonValue& params
   if (options.go_template) {
     value = SingleGoField(text, params);
   } else if (text.size() >= 4 && text.substr(0, 2) == "{{" &&
-             text.substr(text.size() - 2) == "}}" &&
-             text.find("{{", 2) == std::string_view::npos) {
+             text.substr(text.size() - 2) == "}}" && text.find("{{", 2) == std::string_view::npos) {
     std::string key = Trimmed(text.substr(2, text.size() - 4));
     if (!key.empty()) value = FindFlat(params, key);
   }
@@ -104,8 +103,8 @@ Status RenderNode(JsonValue* node, JsonAllocator& allocator, const JsonValue& pa
   if (node->IsArray()) {
     size_t index = 0;
     for (auto& item : node->GetArray()) {
-      Status s = RenderNode(&item, allocator, params, options,
-                            path + "[" + std::to_string(index++) + "]");
+      Status s =
+          RenderNode(&item, allocator, params, options, path + "[" + std::to_string(index++) + "]");
       if (!s.ok()) return s;
     }
     return Status::OK();

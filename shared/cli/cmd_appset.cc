@@ -48,8 +48,8 @@ int RunGenerate(CommandContext& ctx) {
   InMemoryClusterSource clusters({});
   ExpandOptions options;
   options.allow_missing = ctx.flags.GetBool("allow-missing");
-  options.cache_dir = ctx.flags.Has("cache-dir") ? ctx.flags.Get("cache-dir")
-                                                 : DefaultCacheDir(ctx.env.getenv);
+  options.cache_dir =
+      ctx.flags.Has("cache-dir") ? ctx.flags.Get("cache-dir") : DefaultCacheDir(ctx.env.getenv);
   options.credentials = &credentials;
   options.clusters = &clusters;
   std::vector<GeneratedApp> apps;

@@ -36,12 +36,14 @@ class AppSetCliTest : public ::testing::Test {
     return tmp_.Write("appset.yaml",
                       "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
                       "metadata: {name: models, namespace: argocd}\n"
-                      "spec:\n  generators: [{list: {elements: " + elements + "}}]\n"
-                      "  template:\n    metadata: {name: '{{model}}-{{env}}'}\n"
-                      "    spec:\n      source: {repoURL: 'https://git.example/ml.git', "
-                      "path: 'models/{{model}}/{{env}}'}\n"
-                      "      destination: {server: 'https://kubernetes.default.svc', "
-                      "namespace: ml}\n");
+                      "spec:\n  generators: [{list: {elements: " +
+                          elements +
+                          "}}]\n"
+                          "  template:\n    metadata: {name: '{{model}}-{{env}}'}\n"
+                          "    spec:\n      source: {repoURL: 'https://git.example/ml.git', "
+                          "path: 'models/{{model}}/{{env}}'}\n"
+                          "      destination: {server: 'https://kubernetes.default.svc', "
+                          "namespace: ml}\n");
   }
   static std::vector<Application> Parse(const std::string& text) {
     std::vector<Application> apps;

@@ -60,7 +60,7 @@ class AppSetExpandTest : public ::testing::Test {
   static std::string Param(const ParamSet& p, const std::string& key) {
     auto it = p.params.json().FindMember(key.c_str());
     return it == p.params.json().MemberEnd() || !it->value.IsString() ? "<absent>"
-                                                                       : it->value.GetString();
+                                                                      : it->value.GetString();
   }
   static std::vector<std::string> Column(const std::vector<ParamSet>& sets,
                                          const std::string& key) {
@@ -142,8 +142,8 @@ TEST_F(AppSetExpandTest, GitDirectoriesParamsExcludeAndDotDirs) {
                 {".hidden/app5/a.yaml", "x"},
                 {"app_3/a.yaml", "x"}});
   // Fact 11: `*` stays inside one segment.
-  auto sets = Run("git: {repoURL: '" + repo_.url() +
-                  "', directories: [{path: 'p1/*'}, {path: 'p1/*/*'}]}");
+  auto sets =
+      Run("git: {repoURL: '" + repo_.url() + "', directories: [{path: 'p1/*'}, {path: 'p1/*/*'}]}");
   EXPECT_EQ(Column(sets, "path"),
             (std::vector<std::string>{"p1/app2", "p1/p2", "p1/p2/app3", "p1/p2/p3"}));
   ASSERT_EQ(sets.size(), 4u);
@@ -199,8 +199,8 @@ TEST_F(AppSetExpandTest, GitFilesFlattenKeysAndAddPathParams) {
   EXPECT_EQ(Param(sets[1], "path.filename"), "config.json");
   EXPECT_EQ(Param(sets[1], "path.filenameNormalized"), "config.json");
   EXPECT_EQ(Param(sets[1], "path[1]"), "prod_eu");
-  auto go = Run("git: {repoURL: '" + repo_.url() + "', files: [{path: 'clusters/dev/*.json'}]}",
-                true);
+  auto go =
+      Run("git: {repoURL: '" + repo_.url() + "', files: [{path: 'clusters/dev/*.json'}]}", true);
   ASSERT_EQ(go.size(), 1u);
   EXPECT_EQ(GetString(go[0].params.json(), "cluster.name"), "dev");
   EXPECT_EQ(GetString(go[0].params.json(), "path.filename"), "config.json");
@@ -208,9 +208,11 @@ TEST_F(AppSetExpandTest, GitFilesFlattenKeysAndAddPathParams) {
 
 TEST_F(AppSetExpandTest, ClustersNormalizeNamesLabelsAndLocalCluster) {
   InMemoryClusterSource clusters(
-      {{"production_01/west", "https://west", {{"environment", "production"},
-                                               {"argocd.argoproj.io/secret-type", "cluster"}},
-        {}, "ml"}});
+      {{"production_01/west",
+        "https://west",
+        {{"environment", "production"}, {"argocd.argoproj.io/secret-type", "cluster"}},
+        {},
+        "ml"}});
   options_.clusters = &clusters;
   // Fact 15: labels flattened, name normalised; a selector excludes the label-less local cluster.
   auto selected = Run("clusters: {selector: {matchLabels: {environment: production}}}");
@@ -240,7 +242,9 @@ TEST_F(AppSetExpandTest, MatrixOfGitDirectoriesAndSelectedClusters) {
       "  generators:\n"
       "  - matrix:\n"
       "      generators:\n"
-      "      - git: {repoURL: '" + repo_.url() + "', directories: [{path: 'models/*'}]}\n"
+      "      - git: {repoURL: '" +
+      repo_.url() +
+      "', directories: [{path: 'models/*'}]}\n"
       "      - clusters: {selector: {matchExpressions: [{key: tier, operator: In, "
       "values: [gpu, serving]}]}}\n"
       "  template:\n"
@@ -250,8 +254,8 @@ TEST_F(AppSetExpandTest, MatrixOfGitDirectoriesAndSelectedClusters) {
       "      destination: {server: '{{server}}', namespace: ml}\n");
   ASSERT_TRUE(e.ok()) << e.status().message();
   EXPECT_TRUE(e->errors.empty());
-  EXPECT_EQ(Names(*e), (std::vector<std::string>{"fraud-gpu-1", "fraud-serve-eu",
-                                                 "ranker-gpu-1", "ranker-serve-eu"}));
+  EXPECT_EQ(Names(*e), (std::vector<std::string>{"fraud-gpu-1", "fraud-serve-eu", "ranker-gpu-1",
+                                                 "ranker-serve-eu"}));
   EXPECT_EQ(e->apps[3].app.destination.server, "https://serve-eu");
   EXPECT_EQ(e->apps[3].app.sources[0].path, "models/ranker");
 }
@@ -264,14 +268,41 @@ TEST_F(AppSetExpandTest, MatrixSecondChildReadsFirstChildParams) {  // fact 17
   EXPECT_EQ(Column(sets, "templated"), (std::vector<std::string>{"test-app1", "test-app2"}));
 }
 
+TEST_F(AppSetExpandTest, MatrixFeedsElementsYamlFromTheFirstChild) {
+  auto sets =
+      Run("matrix: {generators: ["
+          "{list: {elements: [{model: fraud, envs: [{env: dev}, {env: prod, gpu: 4}]}]}}, "
+          "{list: {elementsYaml: '{{ toJson .envs }}'}}]}",
+          true);
+  ASSERT_EQ(sets.size(), 2u);
+  EXPECT_EQ(GetString(sets[0].params.json(), "model"), "fraud");
+  EXPECT_EQ(GetString(sets[0].params.json(), "env"), "dev");
+  EXPECT_EQ(GetString(sets[1].params.json(), "env"), "prod");
+  EXPECT_EQ(GetInt(sets[1].params.json(), "gpu"), 4);
+}
+
+TEST_F(AppSetExpandTest, FastMatrixRefusesOneKeyWithTwoValues) {
+  Object entry = ParseOne(
+      "matrix: {generators: [{list: {elements: [{env: dev}]}}, "
+      "{list: {elements: [{env: prod}]}}]}");
+  auto spec = ParseGenerator(entry.json(), "spec.generators[0]");
+  ASSERT_TRUE(spec.ok());
+  GeneratorContext context;
+  auto sets = RunGenerator(*spec, context);
+  ASSERT_FALSE(sets.ok());
+  EXPECT_NE(sets.status().message().find("parameter \"env\" has different values"),
+            std::string::npos)
+      << sets.status().message();
+}
+
 TEST_F(AppSetExpandTest, MergeOverridesMatchingSetsAndDropsOthers) {  // fact 18
   for (bool go : {false, true}) {
-    auto sets = Run(
-        "merge: {mergeKeys: [b], generators: ["
-        "{list: {elements: [{a: '1_1', b: same, c: '1_3'}]}}, "
-        "{list: {elements: [{a: '2_1', b: same}]}}, "
-        "{list: {elements: [{a: '3_1', b: different, c: '3_3'}]}}]}",
-        go);
+    auto sets =
+        Run("merge: {mergeKeys: [b], generators: ["
+            "{list: {elements: [{a: '1_1', b: same, c: '1_3'}]}}, "
+            "{list: {elements: [{a: '2_1', b: same}]}}, "
+            "{list: {elements: [{a: '3_1', b: different, c: '3_3'}]}}]}",
+            go);
     ASSERT_EQ(sets.size(), 1u);
     EXPECT_EQ(Param(sets[0], "a"), "2_1");
     EXPECT_EQ(Param(sets[0], "b"), "same");
@@ -314,8 +345,7 @@ TEST_F(AppSetExpandTest, UnknownGeneratorsAndFunctionsAreNamed) {
   EXPECT_NE(unknown.status().message().find("spec.generators[0]"), std::string::npos);
   auto foreign = Expand("spec: {generators: [{scmProvider: {}}], template: {metadata: {}}}\n");
   ASSERT_FALSE(foreign.ok());
-  EXPECT_NE(foreign.status().message().find("\"scmProvider\" is not supported"),
-            std::string::npos);
+  EXPECT_NE(foreign.status().message().find("\"scmProvider\" is not supported"), std::string::npos);
   auto matrix3 = Expand(
       "spec: {generators: [{matrix: {generators: [{list: {elements: []}}]}}], "
       "template: {metadata: {}}}\n");
@@ -366,8 +396,9 @@ TEST_F(AppSetExpandTest, FinalizersFollowPreserveResourcesOnDeletion) {  // fact
   ASSERT_TRUE(preserve.ok());
   ASSERT_EQ(preserve->apps.size(), 1u);
   EXPECT_TRUE(preserve->apps[0].app.finalizers.empty());
-  auto kept = Expand(spec_with("  syncPolicy: {preserveResourcesOnDeletion: true}\n",
-                               ", finalizers: [resources-finalizer.argocd.argoproj.io/background]"));
+  auto kept =
+      Expand(spec_with("  syncPolicy: {preserveResourcesOnDeletion: true}\n",
+                       ", finalizers: [resources-finalizer.argocd.argoproj.io/background]"));
   ASSERT_TRUE(kept.ok());
   ASSERT_EQ(kept->apps.size(), 1u);
   EXPECT_EQ(kept->apps[0].app.finalizers,

@@ -87,16 +87,17 @@ const TemplateCase kCases[] = {
      "can't evaluate field test", true},
     {"g23_unknown_function", true, false, false, "{{functiondoesnotexist}}", "{a: b}",
      "function \"functiondoesnotexist\" not defined", true},
-    {"g25_fromYaml_unsupported_named", true, false, false,
-     "{{ get (fromYaml .value) \"hello\" }}", "{value: 'hello: world'}",
-     "function \"get\" not defined", true},
+    {"g25_fromYaml_unsupported_named", true, false, false, "{{ get (fromYaml .value) \"hello\" }}",
+     "{value: 'hello: world'}", "function \"get\" not defined", true},
     {"g25_toYaml", true, false, false, "{{ toYaml .image }}", "{image: {name: busybox}}",
      "name: busybox"},
     {"g26_slugify", true, false, false,
-     "{{ slugify 50 false \"feat/areallylongpullrequestnametotestargoslugificationandbranchnameshorteningfeature\" }}",
+     "{{ slugify 50 false "
+     "\"feat/areallylongpullrequestnametotestargoslugificationandbranchnameshorteningfeature\" }}",
      "{a: b}", "feat-areallylongpullrequestnametotestargoslugifica"},
     {"g26_slugify_smart", true, false, false,
-     "{{ slugify 50 true \"feat/areallylongpullrequestnametotestargoslugificationandbranchnameshorteningfeature\" }}",
+     "{{ slugify 50 true "
+     "\"feat/areallylongpullrequestnametotestargoslugificationandbranchnameshorteningfeature\" }}",
      "{a: b}", "feat"},
     // the Go functions ApplicationSets use
     {"g_index", true, false, false, "{{ index .labels \"app.kubernetes.io/name\" }}",
@@ -110,8 +111,8 @@ const TemplateCase kCases[] = {
     {"g_normalize", true, false, false, "{{ normalize .name }}", "{name: production_01/west}",
      "production-01-west"},
     {"g_toJson", true, false, false, "{{ toJson .m }}", "{m: {a: 1}}", "{\"a\":1}"},
-    {"g_with_else", true, false, false, "{{ with .x }}{{ . }}{{ else }}none{{ end }}",
-     "{y: 1}", "none"},
+    {"g_with_else", true, false, false, "{{ with .x }}{{ . }}{{ else }}none{{ end }}", "{y: 1}",
+     "none"},
     {"g_range", true, false, false, "{{ range $i, $e := .l }}{{ $i }}={{ $e }};{{ end }}",
      "{l: [a, b]}", "0=a;1=b;"},
     {"g_else_if", true, false, false,
@@ -130,7 +131,8 @@ TEST(AppSetTemplateTree, RendersMapKeysAndKeepsWholeFieldTypes) {
   // Fact 8: annotation keys are templated too; a field that is one number param stays a number.
   Object tree = ParseOne(
       "metadata: {annotations: {'annotation-{{key}}': 'annotation-{{value}}'}}\n"
-      "spec: {replicas: '{{gpu}}', label: 'gpu-{{gpu}}', flag: '{{ enabled }}', name: '{{name}}'}\n");
+      "spec: {replicas: '{{gpu}}', label: 'gpu-{{gpu}}', flag: '{{ enabled }}', name: "
+      "'{{name}}'}\n");
   Object params = ParseOne("{key: some-key, value: some-value, gpu: 4, enabled: true, name: '4'}");
   ASSERT_TRUE(RenderTree(&tree.mutable_json(), tree.allocator(), params.json(), {}).ok());
   EXPECT_EQ(GetString(tree.json(), "metadata.annotations.annotation-some-key"),
@@ -173,7 +175,7 @@ TEST(AppSetTemplatePatch, MergesMapsReplacesListsAndDeletesOnNull) {
 }
 
 TEST(AppSetNames, NormalizeFollowsArgoCd) {
-  EXPECT_EQ(NormalizeName("app_3"), "app-3");                          // fact 12
+  EXPECT_EQ(NormalizeName("app_3"), "app-3");                            // fact 12
   EXPECT_EQ(NormalizeName("production_01/west"), "production-01-west");  // fact 15
   EXPECT_EQ(NormalizeName("-.Trim.-"), "trim");
   EXPECT_EQ(NormalizeName(std::string(300, 'a')).size(), 253u);
