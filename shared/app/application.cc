@@ -444,8 +444,9 @@ Status CheckKind(const Object& object) {
   }
   if (object.kind() == "ApplicationSet") {
     return Status::Unsupported(
-        subject + ": is an ApplicationSet, not an Application: list the Applications it "
-                  "generates with `kubectl mlgitops appset generate -f FILE`");
+        subject +
+        ": is an ApplicationSet, not an Application: list the Applications it "
+        "generates with `kubectl mlgitops appset generate -f FILE`");
   }
   if (object.kind() != "Application") {
     return Status::InvalidArgument(subject + ": not an Application");

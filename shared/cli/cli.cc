@@ -249,7 +249,8 @@ const std::vector<Command>& Commands() {
             ConfigFlag(),
             HelpFlag()}),
        RunController},
-      {"appset", "Generate the Applications of an ApplicationSet",
+      {"appset",
+       "Generate the Applications of an ApplicationSet",
        "appset generate -f APPSET.yaml [-o yaml|json] [--allow-missing] [--cache-dir DIR]",
        "  kubectl mlgitops appset generate -f models-appset.yaml\n"
        "  kubectl mlgitops appset generate -f models-appset.yaml -o json --allow-missing\n"
