@@ -28,7 +28,7 @@ using mlgitops::ApplicationSet;
 std::string Elements(const char* key, int count, bool cluster) {
   std::ostringstream y;
   for (int i = 0; i < count; ++i) {
-    y << "        - {" << key << ": " << key << "-" << i;
+    y << "          - {" << key << ": " << key << "-" << i;
     if (cluster) y << ", cluster: 'https://cluster-" << i % 7 << ".example', gpu: " << i % 8;
     y << "}\n";
   }
@@ -88,9 +88,15 @@ long Workload(const std::string& mode, int models, int envs) {
     return n;
   }
   auto objects = mlgitops::ParseManifests(AppSetYaml(models, envs, mode == "go"), "bench");
-  if (!objects.ok()) return -1;
+  if (!objects.ok()) {
+    std::fprintf(stderr, "%s\n", objects.status().message().c_str());
+    return -1;
+  }
   auto set = mlgitops::ParseApplicationSet((*objects)[0]);
-  if (!set.ok()) return -1;
+  if (!set.ok()) {
+    std::fprintf(stderr, "%s\n", set.status().message().c_str());
+    return -1;
+  }
   mlgitops::ExpandOptions options;
   options.cache_dir = "/tmp/mlgitops-bench-appset-cache";
   auto expansion = mlgitops::ExpandAppSet(*set, options);
