@@ -443,8 +443,10 @@ Status CheckKind(const Object& object) {
                                    object.api_version() + ")");
   }
   if (object.kind() == "ApplicationSet") {
-    return Status::Unsupported(subject +
-                               ": ApplicationSet is not supported yet; expected an Application");
+    return Status::Unsupported(
+        subject +
+        ": is an ApplicationSet, not an Application: list the Applications it "
+        "generates with `kubectl mlgitops appset generate -f FILE`");
   }
   if (object.kind() != "Application") {
     return Status::InvalidArgument(subject + ": not an Application");

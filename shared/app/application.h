@@ -172,7 +172,8 @@ struct Application {
 Result<Application> ParseApplication(const Object& object);
 
 /// Loads every Application in a YAML/JSON file (Lists are expanded). Any other document is
-/// an error naming it; an ApplicationSet is refused as not supported yet.
+/// an error naming it; an ApplicationSet is refused with a pointer to
+/// `appset generate` (shared/appset/ expands them).
 Result<std::vector<Application>> LoadApplicationFile(const std::string& path,
                                                      const LoadLimits& limits = LoadLimits());
 

@@ -292,6 +292,22 @@ const std::vector<Command>& Commands() {
         {"namespace", 'n', true, "NS", "The webhook's namespace", "mlgitops-webhook"},
         HelpFlag()},
        RunWebhookUninstall},
+      {"appset",
+       "Generate the Applications of an ApplicationSet",
+       "appset generate -f APPSET.yaml [-o yaml|json] [--allow-missing] [--cache-dir DIR]",
+       "  kubectl mlgitops appset generate -f models-appset.yaml\n"
+       "  kubectl mlgitops appset generate -f models-appset.yaml -o json --allow-missing\n"
+       "A missing {{parameter}} is an error unless --allow-missing (Argo CD keeps it as text).\n"
+       "Invalid generated Applications are reported on stderr and skipped (exit 1).\n"
+       "The clusters generator sees only the local cluster (in-cluster) for now.\n",
+       {{"filename", 'f', true, "FILE", "The ApplicationSet file", ""},
+        {"allow-missing", 0, false, "",
+         "Keep {{missing}} parameters as written, as Argo CD does (goTemplate: <no value>)", ""},
+        {"cache-dir", 0, true, "DIR",
+         "Git clone cache for git generators (default $XDG_CACHE_HOME/mlgitops)", ""},
+        OutputFlag("yaml|json", "yaml"),
+        HelpFlag()},
+       RunAppSet},
   };
   return commands;
 }

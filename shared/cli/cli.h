@@ -82,5 +82,6 @@ int RunRollback(CommandContext& ctx);
 int RunController(CommandContext& ctx);
 int RunWebhookInstall(CommandContext& ctx);
 int RunWebhookUninstall(CommandContext& ctx);
+int RunAppSet(CommandContext& ctx);
 
 }  // namespace mlgitops

@@ -343,8 +343,8 @@ TEST(Application, WrongKindsAndVersionsAreRefused) {
       "metadata: {name: models, namespace: argocd}\nspec: {}\n");
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.status().code(), Status::Code::kUnsupported);
-  EXPECT_NE(set.status().message().find("ApplicationSet argocd/models: ApplicationSet is not "
-                                        "supported yet"),
+  EXPECT_NE(set.status().message().find("ApplicationSet argocd/models: is an ApplicationSet, "
+                                        "not an Application"),
             std::string::npos)
       << set.status().message();
   auto beta = ParseText(
@@ -383,7 +383,7 @@ TEST(LoadApplicationFile, ApplicationSetIsRefusedClearly) {
   auto apps = LoadApplicationFile(path);
   ASSERT_FALSE(apps.ok());
   EXPECT_EQ(apps.status().code(), Status::Code::kUnsupported);
-  EXPECT_NE(apps.status().message().find("ApplicationSet is not supported yet"), std::string::npos);
+  EXPECT_NE(apps.status().message().find("appset generate -f"), std::string::npos);
 }
 
 TEST(LoadApplicationFile, EmptyFileAndBadYamlAreErrors) {
