@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds everything with AddressSanitizer and
-# UndefinedBehaviorSanitizer, checks formatting, and runs every test. Run from anywhere.
+# UndefinedBehaviorSanitizer, checks formatting, runs every test, then fuzzes the admission
+# handler for a bounded time. Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
@@ -17,3 +18,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" --timeout 300
+cd ..
+# A bounded fuzzing run of the AdmissionReview handler (clang, libFuzzer + AddressSanitizer).
+bash tests/fuzz/run.sh "${MLGITOPS_FUZZ_SECONDS:-30}"
