@@ -11,23 +11,9 @@ namespace {
 
 void PrintApplications(const CommandContext& ctx, const std::vector<GeneratedApp>& apps,
                        const std::string& format) {
-  if (format == "json") {
-    JsonAllocator alloc;
-    JsonValue list(rapidjson::kObjectType);
-    list.AddMember("apiVersion", "v1", alloc);
-    list.AddMember("kind", "List", alloc);
-    JsonValue items(rapidjson::kArrayType);
-    for (const auto& a : apps) items.PushBack(JsonValue(a.object.json(), alloc), alloc);
-    list.AddMember("items", items, alloc);
-    ctx.out.Line(ToJson(list, true));
-    return;
-  }
-  std::string text;
-  for (const auto& a : apps) {
-    text += "---\n";
-    AppendYaml(a.object.json(), &text);
-  }
-  ctx.out.Write(text);
+  std::vector<const Object*> objects;
+  for (const auto& a : apps) objects.push_back(&a.object);
+  PrintObjectStream(ctx, objects, format);
 }
 
 int RunGenerate(CommandContext& ctx) {

@@ -53,24 +53,9 @@ int RunRender(CommandContext& ctx) {
   auto rendered = LoadAndPlan(ctx, *conventions);
   if (!rendered.ok()) return ctx.Fail(rendered.status().message());
   ReportSkipped(ctx, rendered->plan);
-  std::vector<size_t> order = ApplyOrder(rendered->plan);
-  if (format == "json") {
-    JsonAllocator alloc;
-    JsonValue list(rapidjson::kObjectType);
-    list.AddMember("apiVersion", "v1", alloc);
-    list.AddMember("kind", "List", alloc);
-    JsonValue items(rapidjson::kArrayType);
-    for (size_t i : order) items.PushBack(JsonValue(rendered->objects[i].json(), alloc), alloc);
-    list.AddMember("items", items, alloc);
-    ctx.out.Line(ToJson(list, true));
-    return kExitOk;
-  }
-  std::string text;
-  for (size_t i : order) {
-    text += "---\n";
-    AppendYaml(rendered->objects[i].json(), &text);
-  }
-  ctx.out.Write(text);
+  std::vector<const Object*> ordered;
+  for (size_t i : ApplyOrder(rendered->plan)) ordered.push_back(&rendered->objects[i]);
+  PrintObjectStream(ctx, ordered, format);
   return kExitOk;
 }
 

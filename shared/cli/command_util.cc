@@ -199,29 +199,48 @@ Result<std::optional<LuaHealthScripts>> LoadLuaFlag(const CommandContext& ctx) {
   return std::optional<LuaHealthScripts>(std::move(*loaded));
 }
 
-void PrintObjects(const CommandContext& ctx, const std::vector<Object>& objects,
-                  const std::string& format) {
-  if (format == "json") {
-    if (objects.size() == 1) {
-      ctx.out.Line(ToJson(objects[0].json(), true));
-      return;
-    }
-    JsonAllocator alloc;
-    JsonValue list(rapidjson::kObjectType);
-    list.AddMember("apiVersion", "v1", alloc);
-    list.AddMember("kind", "List", alloc);
-    JsonValue items(rapidjson::kArrayType);
-    for (const Object& o : objects) items.PushBack(JsonValue(o.json(), alloc), alloc);
-    list.AddMember("items", items, alloc);
-    ctx.out.Line(ToJson(list, true));
-    return;
-  }
+namespace {
+// A v1 List of the objects, as kubectl prints several objects in JSON.
+std::string ObjectListJson(const std::vector<const Object*>& objects) {
+  JsonAllocator alloc;
+  JsonValue list(rapidjson::kObjectType);
+  list.AddMember("apiVersion", "v1", alloc);
+  list.AddMember("kind", "List", alloc);
+  JsonValue items(rapidjson::kArrayType);
+  for (const Object* o : objects) items.PushBack(JsonValue(o->json(), alloc), alloc);
+  list.AddMember("items", items, alloc);
+  return ToJson(list, true);
+}
+
+// YAML documents; `lead` puts a `---` before the first one too.
+std::string YamlStream(const std::vector<const Object*>& objects, bool lead) {
   std::string text;
   for (size_t i = 0; i < objects.size(); ++i) {
-    if (i > 0) text += "---\n";
-    AppendYaml(objects[i].json(), &text);
+    if (lead || i > 0) text += "---\n";
+    AppendYaml(objects[i]->json(), &text);
   }
-  ctx.out.Write(text);
+  return text;
+}
+}  // namespace
+
+void PrintObjects(const CommandContext& ctx, const std::vector<Object>& objects,
+                  const std::string& format) {
+  std::vector<const Object*> all;
+  for (const Object& o : objects) all.push_back(&o);
+  if (format == "json") {
+    ctx.out.Line(all.size() == 1 ? ToJson(all[0]->json(), true) : ObjectListJson(all));
+    return;
+  }
+  ctx.out.Write(YamlStream(all, false));
+}
+
+void PrintObjectStream(const CommandContext& ctx, const std::vector<const Object*>& objects,
+                       const std::string& format) {
+  if (format == "json") {
+    ctx.out.Line(ObjectListJson(objects));
+  } else {
+    ctx.out.Write(YamlStream(objects, true));
+  }
 }
 
 Result<std::unique_ptr<KubeClient>> Connect(const CommandContext& ctx) {

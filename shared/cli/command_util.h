@@ -66,6 +66,10 @@ Color HealthColor(HealthCode code);
 void PrintHealthTable(const CommandContext& ctx, const std::vector<HealthRow>& rows);
 /// --lua-dir loaded, or nullopt when the flag is absent.
 Result<std::optional<LuaHealthScripts>> LoadLuaFlag(const CommandContext& ctx);
+/// Manifests for piping into kubectl: a YAML stream, each document opened with `---`, or a JSON
+/// v1 List (render, appset generate).
+void PrintObjectStream(const CommandContext& ctx, const std::vector<const Object*>& objects,
+                       const std::string& format);
 /// Objects as YAML documents or a JSON List (one object alone as itself), as kubectl prints.
 void PrintObjects(const CommandContext& ctx, const std::vector<Object>& objects,
                   const std::string& format);

@@ -29,7 +29,6 @@ struct OpenSslFree {
 template <typename T>
 using OpenSslPtr = std::unique_ptr<T, OpenSslFree>;
 
-constexpr int64_t kSecondsPerDay = 24 * 3600;
 // Back-dating absorbs clock skew between this machine and the apiserver.
 constexpr int64_t kBackdateSeconds = 3600;
 
