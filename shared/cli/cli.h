@@ -82,5 +82,8 @@ int RunRollback(CommandContext& ctx);
 int RunController(CommandContext& ctx);
 int RunWebhookInstall(CommandContext& ctx);
 int RunWebhookUninstall(CommandContext& ctx);
+int RunClusterAdd(CommandContext& ctx);
+int RunClusterList(CommandContext& ctx);
+int RunClusterRemove(CommandContext& ctx);
 
 }  // namespace mlgitops
