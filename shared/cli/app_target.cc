@@ -135,9 +135,9 @@ Status ConnectDestination(const CommandContext& ctx, AppTarget* target) {
       return ConnectRegistered(*cluster, target);
     }
   }
-  std::string registered_note =
-      registry.ok() ? "registered clusters: " + registry->KnownNames()
-                    : "cluster Secrets not read: " + registry.status().message();
+  std::string registered_note = registry.ok()
+                                    ? "registered clusters: " + registry->KnownNames()
+                                    : "cluster Secrets not read: " + registry.status().message();
   if (!d.name.empty()) {
     if (!ContextsNamed(ctx, d.name).empty()) return ConnectContext(ctx, d.name, d.name, target);
     return Status::NotFound(app + ": destination name \"" + d.name +

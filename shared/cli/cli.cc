@@ -313,25 +313,20 @@ const std::vector<Command>& Commands() {
        "Creates ServiceAccount kube-system/mlgitops-manager bound to a ClusterRole allowing every\n"
        "verb on every resource in CONTEXT's cluster, and stores its token in a cluster Secret in\n"
        "the current cluster.\n",
-       ClusterFlags({{"name", 0, true, "NAME", "The registered name (default: CONTEXT)", ""},
-                     {"label", 0, true, "K=V", "A label for the cluster Secret; repeatable", ""},
-                     {"upsert", 0, false, "",
-                      "Replace an existing registration of the same server", ""}}),
+       ClusterFlags(
+           {{"name", 0, true, "NAME", "The registered name (default: CONTEXT)", ""},
+            {"label", 0, true, "K=V", "A label for the cluster Secret; repeatable", ""},
+            {"upsert", 0, false, "", "Replace an existing registration of the same server", ""}}),
        RunClusterAdd},
-      {"cluster list",
-       "List the registered clusters with their version and reachability",
+      {"cluster list", "List the registered clusters with their version and reachability",
        "cluster list [-o table|json] [--timeout D]",
        "  kubectl mlgitops cluster list\n"
        "Exit code 1 when a cluster is unreachable.\n",
        ClusterFlags({OutputFlag("table|json", "table"),
                      {"timeout", 0, true, "D", "How long each cluster may take to answer", "5s"}}),
        RunClusterList},
-      {"cluster rm",
-       "Remove a registered cluster (its cluster Secret)",
-       "cluster rm NAME",
-       "  kubectl mlgitops cluster rm gpu-east\n",
-       ClusterFlags({}),
-       RunClusterRemove},
+      {"cluster rm", "Remove a registered cluster (its cluster Secret)", "cluster rm NAME",
+       "  kubectl mlgitops cluster rm gpu-east\n", ClusterFlags({}), RunClusterRemove},
   };
   return commands;
 }

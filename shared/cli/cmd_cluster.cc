@@ -121,8 +121,8 @@ int RunClusterAdd(CommandContext& ctx) {
   auto added = AddCluster(**current, *registry, **target, *target_config, options);
   if (!added.ok()) return ctx.Fail("cluster add " + args[0] + ": " + added.status().message());
   ctx.out.Line("Cluster '" + added->cluster.server + "' added as \"" + added->cluster.name +
-               "\" (Secret " + added->cluster.secret_namespace + "/" +
-               added->cluster.secret_name + ", token from " + added->token_source + ")");
+               "\" (Secret " + added->cluster.secret_namespace + "/" + added->cluster.secret_name +
+               ", token from " + added->token_source + ")");
   return kExitOk;
 }
 
@@ -148,10 +148,10 @@ int RunClusterList(CommandContext& ctx) {
   } else {
     std::vector<std::vector<Cell>> table;
     for (const ClusterReachability& row : rows) {
-      table.push_back({row.cluster.name, row.cluster.server, row.version,
-                       row.reachable ? Cell("Reachable", Color::kGreen)
-                                     : Cell(row.error, Color::kRed),
-                       LabelsText(row.cluster.labels)});
+      table.push_back(
+          {row.cluster.name, row.cluster.server, row.version,
+           row.reachable ? Cell("Reachable", Color::kGreen) : Cell(row.error, Color::kRed),
+           LabelsText(row.cluster.labels)});
     }
     ctx.out.Table({"NAME", "SERVER", "VERSION", "STATUS", "LABELS"}, table);
   }

@@ -66,8 +66,8 @@ std::vector<std::string> ManagerManifests() {
       R"("metadata":{"name":)" +
           binding +
           R"(},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":)" +
-          role + R"(},"subjects":[{"kind":"ServiceAccount","name":)" + sa +
-          R"(,"namespace":)" + ns + "}]}",
+          role + R"(},"subjects":[{"kind":"ServiceAccount","name":)" + sa + R"(,"namespace":)" +
+          ns + "}]}",
   };
 }
 
@@ -94,11 +94,16 @@ Result<std::optional<IssuedToken>> RequestToken(const RestConfig& config, int64_
   int code = outcome.response.status;
   if (code == 404 || code == 405) return std::optional<IssuedToken>();
   if (code != 200 && code != 201) {
-    RequestSubject subject{"create", "", "v1", "ServiceAccount", "serviceaccounts",
-                           kManagerNamespace, std::string(kManagerServiceAccount) + "/token"};
-    return ApiErrorToStatus(ParseApiError(code, outcome.response.body,
-                                          outcome.response.Header("Retry-After")),
-                            subject, (*transport)->redactor());
+    RequestSubject subject{"create",
+                           "",
+                           "v1",
+                           "ServiceAccount",
+                           "serviceaccounts",
+                           kManagerNamespace,
+                           std::string(kManagerServiceAccount) + "/token"};
+    return ApiErrorToStatus(
+        ParseApiError(code, outcome.response.body, outcome.response.Header("Retry-After")), subject,
+        (*transport)->redactor());
   }
   auto answer = ParseJsonObject(outcome.response.body, "TokenRequest answer");
   std::string token = answer.ok() ? GetString(answer->json(), "status.token") : "";
@@ -125,8 +130,8 @@ Result<IssuedToken> LegacyToken(KubeClient& target, const AddClusterOptions& opt
   wait.timeout = options.legacy_token_wait;
   ObjectKey key{{"", "v1", "Secret"}, kManagerNamespace, kLegacyTokenSecret};
   auto outcome = WaitFor(
-      target, key,
-      [](const Object* s) { return s && !GetString(s->json(), "data.token").empty(); }, wait);
+      target, key, [](const Object* s) { return s && !GetString(s->json(), "data.token").empty(); },
+      wait);
   if (!outcome.ok()) return outcome.status();
   std::string where = std::string("Secret ") + kManagerNamespace + "/" + kLegacyTokenSecret;
   if (!outcome->satisfied || !outcome->object) {
@@ -168,15 +173,15 @@ std::string ConfigJson(const std::string& token, const RestConfig& target) {
 
 std::string ClusterSecretJson(const AddClusterOptions& options, const std::string& server,
                               const std::string& config_json) {
-  std::string labels = Quote(kArgoSecretTypeLabel) + R"(:"cluster",)" +
-                       Quote(kOurSecretTypeLabel) + R"(:"cluster")";
+  std::string labels =
+      Quote(kArgoSecretTypeLabel) + R"(:"cluster",)" + Quote(kOurSecretTypeLabel) + R"(:"cluster")";
   for (const auto& [key, value] : options.labels) {
     if (key == kArgoSecretTypeLabel || key == kOurSecretTypeLabel) continue;
     labels += "," + Quote(key) + ":" + Quote(value);
   }
   return R"({"apiVersion":"v1","kind":"Secret","type":"Opaque","metadata":{"name":)" +
-         Quote(ClusterSecretName(server)) + R"(,"namespace":)" +
-         Quote(options.cluster_namespace) + R"(,"labels":{)" + labels +
+         Quote(ClusterSecretName(server)) + R"(,"namespace":)" + Quote(options.cluster_namespace) +
+         R"(,"labels":{)" + labels +
          R"(},"annotations":{"managed-by":"mlgitops"}},"data":{"name":)" +
          Quote(Base64Encode(options.name)) + R"(,"server":)" + Quote(Base64Encode(server)) +
          R"(,"config":)" + Quote(Base64Encode(config_json)) + "}}";
@@ -199,7 +204,7 @@ Status CheckRegistrable(const ClusterRegistry& registered, const std::string& se
     }
     if (c.name == options.name && c.server != server) {
       return Status::FailedPrecondition("the name \"" + options.name + "\" is already used by " +
-                                   c.server + ": choose another with --name");
+                                        c.server + ": choose another with --name");
     }
   }
   return Status::OK();
@@ -295,10 +300,12 @@ Result<std::string> ServerVersion(const RestConfig& config, std::chrono::millise
   if (!outcome.ok()) return Status::IOError(outcome.detail);
   if (outcome.response.status != 200) {
     ApiError error = ParseApiError(outcome.response.status, outcome.response.body, "");
-    return Status::IOError((*transport)->redactor().Redact(
-        "HTTP " + std::to_string(error.http_status) +
-        (error.reason.empty() ? std::string() : " " + error.reason) +
-        (error.message.empty() ? std::string() : ": " + error.message)));
+    return Status::IOError(
+        (*transport)
+            ->redactor()
+            .Redact("HTTP " + std::to_string(error.http_status) +
+                    (error.reason.empty() ? std::string() : " " + error.reason) +
+                    (error.message.empty() ? std::string() : ": " + error.message)));
   }
   auto answer = ParseJsonObject(outcome.response.body, "/version");
   if (!answer.ok()) return answer.status();

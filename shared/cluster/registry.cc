@@ -338,10 +338,9 @@ void ClusterRegistry::Add(ClusterInfo cluster) {
     clusters_.front() = std::move(cluster);
     return;
   }
-  auto at = std::upper_bound(clusters_.begin() + 1, clusters_.end(), cluster,
-                             [](const ClusterInfo& a, const ClusterInfo& b) {
-                               return a.name < b.name;
-                             });
+  auto at =
+      std::upper_bound(clusters_.begin() + 1, clusters_.end(), cluster,
+                       [](const ClusterInfo& a, const ClusterInfo& b) { return a.name < b.name; });
   clusters_.insert(at, std::move(cluster));
 }
 
@@ -363,9 +362,9 @@ Result<ClusterInfo> ClusterRegistry::ByName(const std::string& name) const {
   if (matches.size() > 1) {
     std::string secrets;
     for (const ClusterInfo* c : matches) {
-      secrets += (secrets.empty() ? "" : ", ") +
-                 (c->secret_name.empty() ? std::string("built-in")
-                                         : c->secret_namespace + "/" + c->secret_name);
+      secrets += (secrets.empty() ? "" : ", ") + (c->secret_name.empty()
+                                                      ? std::string("built-in")
+                                                      : c->secret_namespace + "/" + c->secret_name);
     }
     return Status::InvalidArgument("there are " + std::to_string(matches.size()) +
                                    " clusters with the same name: \"" + name + "\" (Secrets " +
@@ -394,8 +393,8 @@ Result<ClusterInfo> ClusterRegistry::Resolve(const ApplicationDestination& desti
   }
   if (auto found = ByServer(destination.server)) return *found;
   return Status::NotFound("no cluster is registered for server " +
-                          NormalizeServer(destination.server) + " (known clusters: " +
-                          KnownNames() + ")");
+                          NormalizeServer(destination.server) +
+                          " (known clusters: " + KnownNames() + ")");
 }
 
 Result<RestConfig> RestConfigForCluster(const ClusterInfo& cluster,

@@ -44,7 +44,7 @@ struct ClusterConfig {
 
 struct ClusterInfo {
   std::string name;
-  std::string server;  // no trailing '/'
+  std::string server;                              // no trailing '/'
   std::map<std::string, std::string> labels;       // the Secret's
   std::map<std::string, std::string> annotations;  // the Secret's
   std::string project;

@@ -13,7 +13,7 @@ namespace mlgitops::kubesim {
 namespace {
 
 constexpr int64_t kDefaultTokenSeconds = 3600;
-constexpr int64_t kMinTokenSeconds = 600;           // kube-apiserver's lower bound
+constexpr int64_t kMinTokenSeconds = 600;               // kube-apiserver's lower bound
 constexpr int64_t kMaxTokenSeconds = int64_t{1} << 32;  // and its upper one
 constexpr char kDefaultAudience[] = "https://kubernetes.default.svc.cluster.local";
 constexpr char kBearerPrefix[] = "Bearer ";
@@ -25,8 +25,8 @@ ApiResult<Object> DecodeTokenRequest(const HttpRequest& request) {
   if (!(protobuf || media == "application/json" || media.empty())) {
     return UnsupportedMediaType(request.content_type);
   }
-  auto parsed = protobuf ? DecodeKubernetesProtobuf(request.body)
-                         : ParseJson(request.body, "request body");
+  auto parsed =
+      protobuf ? DecodeKubernetesProtobuf(request.body) : ParseJson(request.body, "request body");
   if (!parsed.ok() || !parsed->json().IsObject()) {
     return BadRequest("the object provided is unrecognized (must be of type TokenRequest)" +
                       (parsed.ok() ? std::string() : ": " + parsed.status().message()));

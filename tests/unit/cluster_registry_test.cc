@@ -25,8 +25,8 @@ Object ClusterSecret(const std::string& secret_name, const std::map<std::string,
                      const std::string& type_label = kArgoSecretTypeLabel,
                      const std::string& extra_metadata = "") {
   std::string yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + secret_name +
-                     "\n  namespace: " + ns + "\n  labels:\n    " + type_label +
-                     ": cluster\n" + extra_metadata + "type: Opaque\ndata:\n";
+                     "\n  namespace: " + ns + "\n  labels:\n    " + type_label + ": cluster\n" +
+                     extra_metadata + "type: Opaque\ndata:\n";
   for (const auto& [key, value] : data) yaml += "  " + key + ": " + Base64Encode(value) + "\n";
   return testing::ParseOne(yaml);
 }
@@ -34,16 +34,15 @@ Object ClusterSecret(const std::string& secret_name, const std::map<std::string,
 std::string TlsConfig() {
   return std::string(R"({"bearerToken":")") + kToken +
          R"(","tlsClientConfig":{"insecure":false,"serverName":"api.gpu.internal","caData":")" +
-         Base64Encode(kCaPem) + R"(","certData":")" + Base64Encode(kCertPem) +
-         R"(","keyData":")" + Base64Encode(kKeyPem) + R"("}})";
+         Base64Encode(kCaPem) + R"(","certData":")" + Base64Encode(kCertPem) + R"(","keyData":")" +
+         Base64Encode(kKeyPem) + R"("}})";
 }
 
 TEST(ClusterSecretTest, BearerTokenAndTlsDataAreDecoded) {
-  Object secret = ClusterSecret("gpu", {{"name", "gpu-east"},
-                                        {"server", "https://gpu.example.com:6443/"},
-                                        {"config", TlsConfig()}},
-                                "mlgitops", kArgoSecretTypeLabel,
-                                "  annotations:\n    team: vision\n");
+  Object secret = ClusterSecret(
+      "gpu",
+      {{"name", "gpu-east"}, {"server", "https://gpu.example.com:6443/"}, {"config", TlsConfig()}},
+      "mlgitops", kArgoSecretTypeLabel, "  annotations:\n    team: vision\n");
   auto cluster = ParseClusterSecret(secret);
   ASSERT_TRUE(cluster.ok()) << cluster.status().message();
   EXPECT_EQ(cluster->name, "gpu-east");
@@ -103,7 +102,8 @@ TEST(ClusterSecretTest, AwsAuthConfigRunsTheAwsCli) {
   Object secret = ClusterSecret(
       "eks", {{"name", "eks"},
               {"server", "https://ABC.gr7.us-east-1.eks.amazonaws.com"},
-              {"config", R"({"awsAuthConfig":{"clusterName":"train","roleARN":"arn:aws:iam::1:role/x"}})"}});
+              {"config",
+               R"({"awsAuthConfig":{"clusterName":"train","roleARN":"arn:aws:iam::1:role/x"}})"}});
   auto cluster = ParseClusterSecret(secret);
   ASSERT_TRUE(cluster.ok()) << cluster.status().message();
   ASSERT_TRUE(cluster->config.exec.has_value());
@@ -204,11 +204,11 @@ class ClusterRegistryTest : public ::testing::Test {
  protected:
   ClusterRegistry Registry() {
     std::vector<ClusterInfo> clusters;
-    for (auto [name, server] : std::vector<std::pair<std::string, std::string>>{
-             {"gpu-east", "https://gpu-east:6443"},
-             {"serving-eu", "https://serving-eu:6443"},
-             {"twin", "https://twin-a:6443"},
-             {"twin", "https://twin-b:6443/"}}) {
+    for (auto [name, server] :
+         std::vector<std::pair<std::string, std::string>>{{"gpu-east", "https://gpu-east:6443"},
+                                                          {"serving-eu", "https://serving-eu:6443"},
+                                                          {"twin", "https://twin-a:6443"},
+                                                          {"twin", "https://twin-b:6443/"}}) {
       ClusterInfo c;
       c.name = name;
       c.server = server;
@@ -292,27 +292,28 @@ TEST(ClusterRegistryLoadTest, ReadsBothLabelsBothNamespacesAndSkipsBadSecrets) {
   FakeKubeClient client;
   std::string config = std::string(R"({"bearerToken":")") + kToken + "\"}";
   ASSERT_TRUE(client
-                  .Seed(ClusterSecret("ours", {{"name", "ours"}, {"server", "https://ours"},
-                                               {"config", config}},
-                                      "mlgitops", kOurSecretTypeLabel))
+                  .Seed(ClusterSecret(
+                      "ours", {{"name", "ours"}, {"server", "https://ours"}, {"config", config}},
+                      "mlgitops", kOurSecretTypeLabel))
                   .ok());
   // Argo CD's Secret, in Argo CD's namespace, read as it is.
-  ASSERT_TRUE(client
-                  .Seed(ClusterSecret("argo", {{"name", "argo"}, {"server", "https://argo"},
-                                               {"config", config}},
-                                      "argocd"))
-                  .ok());
+  ASSERT_TRUE(
+      client
+          .Seed(ClusterSecret(
+              "argo", {{"name", "argo"}, {"server", "https://argo"}, {"config", config}}, "argocd"))
+          .ok());
   // Both labels: listed twice, read once.
   ASSERT_TRUE(client
-                  .Seed(ClusterSecret("both", {{"name", "both"}, {"server", "https://both"},
-                                               {"config", config}},
-                                      "mlgitops", kArgoSecretTypeLabel,
-                                      std::string("    ") + kOurSecretTypeLabel + ": cluster\n"))
+                  .Seed(ClusterSecret(
+                      "both", {{"name", "both"}, {"server", "https://both"}, {"config", config}},
+                      "mlgitops", kArgoSecretTypeLabel,
+                      std::string("    ") + kOurSecretTypeLabel + ": cluster\n"))
                   .ok());
-  ASSERT_TRUE(client
-                  .Seed(ClusterSecret("broken", {{"name", "broken"}, {"server", "https://b"},
-                                                 {"config", kTokenJson}}))
-                  .ok());
+  ASSERT_TRUE(
+      client
+          .Seed(ClusterSecret(
+              "broken", {{"name", "broken"}, {"server", "https://b"}, {"config", kTokenJson}}))
+          .ok());
   // Renames and labels the in-cluster entry, as Argo CD allows.
   ASSERT_TRUE(client
                   .Seed(ClusterSecret("local", {{"name", "control-plane"},
@@ -320,8 +321,9 @@ TEST(ClusterRegistryLoadTest, ReadsBothLabelsBothNamespacesAndSkipsBadSecrets) {
                                                 {"config", "{}"}}))
                   .ok());
   // Not a cluster Secret.
-  ASSERT_TRUE(client.Seed(testing::ParseOne("apiVersion: v1\nkind: Secret\nmetadata: {name: "
-                                            "repo, namespace: mlgitops}\ndata: {}\n"))
+  ASSERT_TRUE(client
+                  .Seed(testing::ParseOne("apiVersion: v1\nkind: Secret\nmetadata: {name: "
+                                          "repo, namespace: mlgitops}\ndata: {}\n"))
                   .ok());
 
   auto registry = ClusterRegistry::Load(client);
