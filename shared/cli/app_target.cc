@@ -4,7 +4,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include "cli/command_util.h"
+#include "cluster/cluster_admin.h"
+#include "cluster/registry.h"
 #include "kube/kubeconfig.h"
 #include "object/yaml_loader.h"
 #include "source/render.h"
@@ -14,47 +18,100 @@ namespace mlgitops {
 namespace {
 
 constexpr const char* kApplicationGroups[] = {"mlgitops.io", "argoproj.io"};
-constexpr char kInClusterServer[] = "https://kubernetes.default.svc";
+constexpr std::chrono::milliseconds kReachabilityTimeout{5000};
 
 bool IsLocalDestination(const ApplicationDestination& d, const std::string& current_server) {
   return (d.server.empty() && (d.name.empty() || d.name == "in-cluster")) ||
          d.server == kInClusterServer || (!current_server.empty() && d.server == current_server);
 }
 
-/// The names of the kubeconfig contexts whose cluster serves `server`.
-std::vector<std::string> ContextsForServer(const CommandContext& ctx, const std::string& server) {
+/// Calls `visit` with the parsed top level of every kubeconfig file consulted.
+void ForEachKubeconfig(const CommandContext& ctx,
+                       const std::function<void(const JsonValue& config)>& visit) {
   KubeconfigOptions options;
   options.kubeconfig_flag = ctx.flags.Get("kubeconfig");
-  std::vector<std::string> out;
   for (const std::string& path : KubeconfigSearchPaths(options, ctx.env.getenv)) {
     auto text = ReadFileLimited(path, LoadLimits().max_file_bytes, path);
     if (!text.ok()) continue;  // missing KUBECONFIG entries are skipped, as kubectl does
     auto docs = ParseYamlStream(*text, path, LoadLimits());
     if (!docs.ok() || docs->empty()) continue;
-    const JsonValue& config = (*docs)[0].json();
+    visit((*docs)[0].json());
+  }
+}
+
+/// The names of the kubeconfig contexts whose cluster serves `server`.
+std::vector<std::string> ContextsForServer(const CommandContext& ctx, const std::string& server) {
+  std::vector<std::string> out;
+  ForEachKubeconfig(ctx, [&](const JsonValue& config) {
     const JsonValue* clusters = Find(config, "clusters");
     const JsonValue* contexts = Find(config, "contexts");
-    if (!clusters || !clusters->IsArray() || !contexts || !contexts->IsArray()) continue;
+    if (!clusters || !clusters->IsArray() || !contexts || !contexts->IsArray()) return;
     for (const JsonValue& c : clusters->GetArray()) {
-      std::string url = GetString(c, "cluster.server");
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      if (url != server) continue;
+      if (NormalizeServer(GetString(c, "cluster.server")) != server) continue;
       for (const JsonValue& context : contexts->GetArray()) {
         if (GetString(context, "context.cluster") == GetString(c, "name")) {
           out.push_back(GetString(context, "name"));
         }
       }
     }
-  }
+  });
   return out;
 }
 
+/// `name` when a kubeconfig context has that name, else nothing.
+std::vector<std::string> ContextsNamed(const CommandContext& ctx, const std::string& name) {
+  std::vector<std::string> out;
+  ForEachKubeconfig(ctx, [&](const JsonValue& config) {
+    const JsonValue* contexts = Find(config, "contexts");
+    if (!contexts || !contexts->IsArray()) return;
+    for (const JsonValue& context : contexts->GetArray()) {
+      if (GetString(context, "name") == name) out.push_back(name);
+    }
+  });
+  return out;
+}
+
+/// A client for the kubeconfig context `context` (its cluster, -n's namespace).
+Status ConnectContext(const CommandContext& ctx, const std::string& context,
+                      const std::string& display, AppTarget* target) {
+  KubeconfigOptions options;
+  options.kubeconfig_flag = ctx.flags.Get("kubeconfig");
+  options.context = context;
+  options.namespace_ = ctx.flags.Get("namespace");
+  auto client = ConnectWithKubeconfig(options, ctx.env.getenv);
+  if (!client.ok()) return client.status().Prefixed("destination " + display);
+  target->destination_owned = std::move(*client);
+  target->destination = target->destination_owned.get();
+  return Status::OK();
+}
+
+Status ConnectRegistered(const ClusterInfo& cluster, AppTarget* target) {
+  if (cluster.in_cluster) {
+    target->destination = target->control.get();
+    return Status::OK();
+  }
+  // A cluster that is down fails here, once and fast, naming the cluster; not after the sync's
+  // retries with a message about a request.
+  std::string display = "destination cluster \"" + cluster.name + "\" (" + cluster.server + ")";
+  auto config = RestConfigForCluster(cluster);
+  if (!config.ok()) return config.status().Prefixed(display);
+  auto version = ServerVersion(*config, kReachabilityTimeout);
+  if (!version.ok()) return version.status().Prefixed(display + " is unreachable");
+  auto client = HttpKubeClient::Create(*config);
+  if (!client.ok()) return client.status().Prefixed(display);
+  target->destination_owned = std::move(*client);
+  target->destination = target->destination_owned.get();
+  return Status::OK();
+}
+
+/// Registered clusters (cluster Secrets in the control cluster) first, by name or server;
+/// then kubeconfig contexts: one with the destination's name, or whose cluster has its server.
 Status ConnectDestination(const CommandContext& ctx, AppTarget* target) {
   const ApplicationDestination& d = target->app.destination;
+  const std::string app = target->app.DisplayName();
   if (!d.server.empty() && !d.name.empty()) {
     return Status::InvalidArgument(
-        target->app.DisplayName() +
-        ": application destination can't have both name and server defined");
+        app + ": application destination can't have both name and server defined");
   }
   KubeconfigOptions options;
   options.kubeconfig_flag = ctx.flags.Get("kubeconfig");
@@ -67,23 +124,32 @@ Status ConnectDestination(const CommandContext& ctx, AppTarget* target) {
     target->destination = target->control.get();
     return Status::OK();
   }
+  auto registry = ClusterRegistry::Load(
+      *target->control, RegistryOptionsFor(ctx.flags.Get("cluster-namespace"), ctx.env.getenv));
+  if (registry.ok()) {
+    if (!d.name.empty()) {
+      auto cluster = registry->ByName(d.name);
+      if (cluster.ok()) return ConnectRegistered(*cluster, target);
+      if (cluster.status().code() != Status::Code::kNotFound) return cluster.status().Prefixed(app);
+    } else if (auto cluster = registry->ByServer(d.server)) {
+      return ConnectRegistered(*cluster, target);
+    }
+  }
+  std::string registered_note = registry.ok()
+                                    ? "registered clusters: " + registry->KnownNames()
+                                    : "cluster Secrets not read: " + registry.status().message();
   if (!d.name.empty()) {
-    return Status::InvalidArgument(target->app.DisplayName() + ": destination name \"" + d.name +
-                                   "\" is not a known cluster: use destination.server, or "
-                                   "in-cluster for the current context");
+    if (!ContextsNamed(ctx, d.name).empty()) return ConnectContext(ctx, d.name, d.name, target);
+    return Status::NotFound(app + ": destination name \"" + d.name +
+                            "\": there are no clusters with this name (" + registered_note +
+                            "; register one with `kubectl mlgitops cluster add CONTEXT`)");
   }
   std::vector<std::string> contexts = ContextsForServer(ctx, d.server);
   if (contexts.empty()) {
-    return Status::NotFound(target->app.DisplayName() + ": no kubeconfig context reaches " +
-                            d.server + " (add one whose cluster has that server URL)");
+    return Status::NotFound(app + ": no registered cluster or kubeconfig context reaches " +
+                            d.server + " (" + registered_note + ")");
   }
-  options.context = contexts.front();
-  options.namespace_ = ctx.flags.Get("namespace");
-  auto client = ConnectWithKubeconfig(options, ctx.env.getenv);
-  if (!client.ok()) return client.status().Prefixed("destination " + d.server);
-  target->destination_owned = std::move(*client);
-  target->destination = target->destination_owned.get();
-  return Status::OK();
+  return ConnectContext(ctx, contexts.front(), d.server, target);
 }
 
 }  // namespace

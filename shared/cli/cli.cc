@@ -54,6 +54,19 @@ std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
   return WithKubeFlags(std::move(flags));
 }
 
+// The cluster commands: the current cluster's kubeconfig flags and where cluster Secrets live.
+std::vector<FlagSpec> ClusterFlags(std::vector<FlagSpec> flags) {
+  flags.push_back({"kubeconfig", 0, true, "FILE", "Path to the kubeconfig file", ""});
+  flags.push_back({"context", 0, true, "NAME",
+                   "The kubeconfig context of the current cluster (where Secrets are kept)", ""});
+  flags.push_back({"cluster-namespace", 0, true, "NS",
+                   "Namespace of the cluster Secrets (default: $MLGITOPS_CLUSTER_NAMESPACE, else "
+                   "mlgitops; argocd is read too)",
+                   ""});
+  flags.push_back(HelpFlag());
+  return flags;
+}
+
 FlagSpec ConfigFlag() {
   return FlagSpec{"config",
                   0,
@@ -308,6 +321,28 @@ const std::vector<Command>& Commands() {
         OutputFlag("yaml|json", "yaml"),
         HelpFlag()},
        RunAppSet},
+      {"cluster add",
+       "Register a kubeconfig context as a destination cluster (as argocd cluster add)",
+       "cluster add CONTEXT [--name N] [--cluster-namespace NS] [--label K=V]... [--upsert]",
+       "  kubectl mlgitops cluster add gpu-east --name gpu-east --label tier=gpu\n"
+       "  kubectl mlgitops cluster add serving-eu --upsert   # a fresh token\n"
+       "Creates ServiceAccount kube-system/mlgitops-manager bound to a ClusterRole allowing every\n"
+       "verb on every resource in CONTEXT's cluster, and stores its token in a cluster Secret in\n"
+       "the current cluster.\n",
+       ClusterFlags(
+           {{"name", 0, true, "NAME", "The registered name (default: CONTEXT)", ""},
+            {"label", 0, true, "K=V", "A label for the cluster Secret; repeatable", ""},
+            {"upsert", 0, false, "", "Replace an existing registration of the same server", ""}}),
+       RunClusterAdd},
+      {"cluster list", "List the registered clusters with their version and reachability",
+       "cluster list [-o table|json] [--timeout D]",
+       "  kubectl mlgitops cluster list\n"
+       "Exit code 1 when a cluster is unreachable.\n",
+       ClusterFlags({OutputFlag("table|json", "table"),
+                     {"timeout", 0, true, "D", "How long each cluster may take to answer", "5s"}}),
+       RunClusterList},
+      {"cluster rm", "Remove a registered cluster (its cluster Secret)", "cluster rm NAME",
+       "  kubectl mlgitops cluster rm gpu-east\n", ClusterFlags({}), RunClusterRemove},
   };
   return commands;
 }

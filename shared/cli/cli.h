@@ -83,5 +83,8 @@ int RunController(CommandContext& ctx);
 int RunWebhookInstall(CommandContext& ctx);
 int RunWebhookUninstall(CommandContext& ctx);
 int RunAppSet(CommandContext& ctx);
+int RunClusterAdd(CommandContext& ctx);
+int RunClusterList(CommandContext& ctx);
+int RunClusterRemove(CommandContext& ctx);
 
 }  // namespace mlgitops

@@ -63,6 +63,9 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
     }
     ns.clear();
   }
+  if (info.subresource == "token" && type->group.empty() && type->plural == "serviceaccounts") {
+    return CreateServiceAccountToken(Call{request, info, *type, ns});
+  }
   bool status = info.subresource == "status" && type->has_status;
   bool scale = info.subresource == "scale" && type->has_scale;
   if (!info.subresource.empty() && !status && !scale) return ErrorResponse(ResourceNotServed());

@@ -13,6 +13,7 @@
 #include "kubesim/catalog.h"
 #include "kubesim/http_types.h"
 #include "kubesim/request_info.h"
+#include "kubesim/service_account_tokens.h"
 #include "kubesim/store.h"
 #include "object/clock.h"
 
@@ -29,6 +30,8 @@ class ApiServer {
   HttpResponse Handle(const HttpRequest& request, const RequestInfo& info);
   /// Background work a real cluster's controllers do: finishing namespace deletion.
   void Tick();
+  /// Whether `authorization` ("Bearer T") carries a live token issued by the TokenRequest API.
+  bool AuthenticatesIssuedToken(const std::string& authorization) const;
   /// Ends open watches.
   void Shutdown() { store_.Shutdown(); }
 
@@ -58,6 +61,8 @@ class ApiServer {
 
   HttpResponse ServeResource(const HttpRequest& request, const RequestInfo& info);
   HttpResponse ReviewAccess(const Call& call);
+  // token_handlers.cc
+  HttpResponse CreateServiceAccountToken(const Call& call);
 
   // read_handlers.cc
   HttpResponse Get(const Call& call);
@@ -100,6 +105,7 @@ class ApiServer {
   std::recursive_mutex write_mu_;
   // Webhooks every create, update and delete passes (admission.h).
   Admission admission_{&store_, &catalog_};
+  ServiceAccountTokens tokens_;
 };
 
 }  // namespace mlgitops::kubesim

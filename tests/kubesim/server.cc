@@ -1,5 +1,6 @@
 // cpp-httplib wiring. Every request passes through Dispatch(): health checks skip
-// authentication and faults; everything else must carry the bearer token.
+// authentication and faults; everything else must carry the bearer token, or one issued by
+// the TokenRequest API.
 #include "kubesim/server.h"
 
 #include <httplib.h>
@@ -122,7 +123,9 @@ class HttpsServer::Impl {
                        const std::string& authorization, AuditRecord* record,
                        httplib::Response& res) {
     if (IsHealthPath(request.path)) return api_->Handle(request, info);
-    if (!TokensEqual(authorization, token_)) return ErrorResponse(Unauthorized());
+    if (!TokensEqual(authorization, token_) && !api_->AuthenticatesIssuedToken(authorization)) {
+      return ErrorResponse(Unauthorized());
+    }
     if (faults_ && faults_->Applies(info.verb)) {
       if (faults_->spec().latency_ms > 0) {
         record->fault = "latency";
