@@ -400,5 +400,152 @@ TEST(AppSetSyncAllAtOnceTest, AnUnreachableClusterFailsOnlyItsApps) {
   EXPECT_TRUE(AnyNoteContains(summary, "cluster https://good: all 2 app(s)"));
 }
 
+// --- End to end: the real binary against kubesim with its controllers ----------------------
+
+std::string E2eAppSet(const std::vector<std::string>& envs, const std::string& extra_spec) {
+  std::string elements;
+  for (const std::string& env : envs) elements += "        - {model: fraud, env: " + env + "}\n";
+  return "apiVersion: mlgitops.io/v1alpha1\nkind: ApplicationSet\n"
+         "metadata: {name: models, namespace: apps}\n"
+         "spec:\n  generators:\n    - list:\n        elements:\n" +
+         elements + extra_spec +
+         "  template:\n    metadata:\n      name: '{{model}}-{{env}}'\n"
+         "      labels: {env: '{{env}}'}\n"
+         "    spec:\n      project: default\n"
+         "      source: {repoURL: 'https://example.com/models.git', targetRevision: main,"
+         " path: 'models/{{model}}/{{env}}'}\n"
+         "      destination: {server: 'https://kubernetes.default.svc', namespace: "
+         "'fraud-{{env}}'}\n"
+         "      syncPolicy: {syncOptions: [CreateNamespace=true]}\n";
+}
+
+std::string DeploymentYaml(bool crashloop) {
+  return std::string(
+             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: fraud-serving}\n"
+             "spec:\n  replicas: 1\n  selector: {matchLabels: {app: fraud}}\n  template:\n"
+             "    metadata:\n      labels: {app: fraud}\n") +
+         (crashloop ? "      annotations: {kubesim.mlgitops.io/outcome: crashloop}\n" : "") +
+         "    spec:\n      containers: [{name: server, image: 'registry.example.com/fraud:1'}]\n";
+}
+
+class AppSetSyncEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(testing::RunCommand("command -v kubectl", nullptr), 0) << "kubectl is not on PATH";
+    kubesim::LaunchOptions options;
+    options.binary = testing::BinDir() + "/kubesim";
+    options.work_dir = dir_.path();
+    options.controllers = true;
+    options.step_delay = "50ms";
+    auto started = kubesim::KubesimProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status().message();
+    kubesim_ = std::move(started).value();
+    std::string out;
+    ASSERT_EQ(Kubectl("apply --server-side -f " + testing::SourceDir() +
+                          "/manifests/crds/application.yaml",
+                      &out),
+              0)
+        << out;
+    ASSERT_EQ(Kubectl("create namespace apps", &out), 0) << out;
+    for (const char* env : {"dev", "staging", "prod"}) {
+      dir_.Write(std::string("root/models/fraud/") + env + "/deploy.yaml",
+                 DeploymentYaml(std::string(env) == "staging"));
+    }
+  }
+
+  void TearDown() override {
+    if (kubesim_) {
+      EXPECT_EQ(kubesim_->Stop(), 0);
+    }
+  }
+
+  int Kubectl(const std::string& args, std::string* out = nullptr) {
+    std::string sink;
+    return testing::RunCommand("kubectl --kubeconfig " + kubesim_->kubeconfig_path() +
+                                   " --cache-dir " + dir_.path() + "/kcache " + args,
+                               out ? out : &sink, true);
+  }
+
+  /// `appset sync -f APPSET -o json` with --local-root; the JSON report, the exit code.
+  Result<Object> AppSetSync(const std::string& appset_yaml, int* code) {
+    std::string file = dir_.Write("appset.yaml", appset_yaml);
+    std::string out;
+    *code = testing::RunCommand(testing::BinDir() + "/kubectl-mlgitops appset sync -f " + file +
+                                    " --local-root " + dir_.path() +
+                                    "/root --wave-timeout 6s -o json --kubeconfig " +
+                                    kubesim_->kubeconfig_path(),
+                                &out, false);
+    return ParseJsonObject(out, "appset sync output");
+  }
+
+  bool AppCrExists(const std::string& name) {
+    return Kubectl("get applications.mlgitops.io " + name + " -n apps") == 0;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<kubesim::KubesimProcess> kubesim_;
+};
+
+const JsonValue* SyncOf(const Object& report, const std::string& app) {
+  const JsonValue* syncs = Find(report.json(), "syncs");
+  if (!syncs || !syncs->IsArray()) return nullptr;
+  for (const JsonValue& s : syncs->GetArray()) {
+    if (GetString(s, "name") == app) return &s;
+  }
+  return nullptr;
+}
+
+TEST_F(AppSetSyncEndToEndTest, RollingSyncStopsAtTheCrashloopingStagingStep) {
+  int code = -1;
+  auto report = AppSetSync(E2eAppSet({"dev", "staging", "prod"}, kEnvSteps), &code);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(code, 1);
+  EXPECT_TRUE(GetBool(report->json(), "inCluster").value_or(false));
+  const JsonValue* dev = SyncOf(*report, "fraud-dev");
+  const JsonValue* staging = SyncOf(*report, "fraud-staging");
+  const JsonValue* prod = SyncOf(*report, "fraud-prod");
+  ASSERT_TRUE(dev && staging && prod) << ToJson(report->json(), true);
+  EXPECT_EQ(GetString(*dev, "sync"), "Synced") << ToJson(*dev);
+  EXPECT_EQ(GetString(*dev, "health"), "Healthy") << ToJson(*dev);
+  EXPECT_NE(GetString(*staging, "health"), "Healthy") << ToJson(*staging);
+  EXPECT_EQ(GetBool(*prod, "attempted"), false);
+  std::string notes = ToJson(*Find(report->json(), "notes"));
+  EXPECT_NE(notes.find("stopped at step 2: Application fraud-staging"), std::string::npos) << notes;
+  // Production was never applied; dev was; all three Application CRs exist.
+  EXPECT_EQ(Kubectl("get deployment fraud-serving -n fraud-dev"), 0);
+  EXPECT_NE(Kubectl("get deployment fraud-serving -n fraud-prod"), 0);
+  for (const char* app : {"fraud-dev", "fraud-staging", "fraud-prod"}) {
+    EXPECT_TRUE(AppCrExists(app)) << app;
+  }
+}
+
+TEST_F(AppSetSyncEndToEndTest, ARemovedElementDeletesItsCrUnderSyncButNotCreateUpdate) {
+  const std::string preserve = "  syncPolicy: {preserveResourcesOnDeletion: true}\n";
+  int code = -1;
+  auto first = AppSetSync(E2eAppSet({"dev", "prod"}, preserve), &code);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(code, 0) << ToJson(first->json(), true);
+  ASSERT_TRUE(AppCrExists("fraud-prod"));
+  std::string label;
+  Kubectl("get applications.mlgitops.io fraud-prod -n apps -o jsonpath={.metadata.labels}", &label);
+  EXPECT_NE(label.find("\"mlgitops.io/appset\":\"models\""), std::string::npos) << label;
+
+  auto kept =
+      AppSetSync(E2eAppSet({"dev"},
+                           "  syncPolicy: {preserveResourcesOnDeletion: true, applicationsSync: "
+                           "create-update}\n"),
+                 &code);
+  ASSERT_TRUE(kept.ok()) << kept.status().message();
+  EXPECT_TRUE(AppCrExists("fraud-prod"));
+
+  auto deleted = AppSetSync(E2eAppSet({"dev"}, preserve), &code);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().message();
+  EXPECT_EQ(code, 0) << ToJson(deleted->json(), true);
+  EXPECT_FALSE(AppCrExists("fraud-prod"));
+  EXPECT_TRUE(AppCrExists("fraud-dev"));
+  // preserveResourcesOnDeletion: the deleted app's workload keeps running.
+  EXPECT_EQ(Kubectl("get deployment fraud-serving -n fraud-prod"), 0);
+}
+
 }  // namespace
 }  // namespace mlgitops
