@@ -306,20 +306,35 @@ const std::vector<Command>& Commands() {
         HelpFlag()},
        RunWebhookUninstall},
       {"appset",
-       "Generate the Applications of an ApplicationSet",
-       "appset generate -f APPSET.yaml [-o yaml|json] [--allow-missing] [--cache-dir DIR]",
+       "Generate an ApplicationSet's Applications, or create and sync them",
+       "appset generate -f APPSET.yaml [-o yaml|json] [--allow-missing] [--cache-dir DIR]\n"
+       "  kubectl mlgitops appset sync -f APPSET.yaml | NAME [-n NS] [--dry-run] [--allow-missing]"
+       " [--local-root DIR] [--wave-timeout D] [-o table|json]",
        "  kubectl mlgitops appset generate -f models-appset.yaml\n"
        "  kubectl mlgitops appset generate -f models-appset.yaml -o json --allow-missing\n"
+       "  kubectl mlgitops appset sync -f models-appset.yaml --local-root ./checkout\n"
+       "  kubectl mlgitops appset sync models -n argocd --dry-run\n"
        "A missing {{parameter}} is an error unless --allow-missing (Argo CD keeps it as text).\n"
        "Invalid generated Applications are reported on stderr and skipped (exit 1).\n"
+       "sync writes Application CRs when the cluster serves the CRD (else keeps them in memory),\n"
+       "honours syncPolicy.applicationsSync and strategy RollingSync, and never deletes\n"
+       "Applications when a generator failed.\n"
        "The clusters generator sees only the local cluster (in-cluster) for now.\n",
-       {{"filename", 'f', true, "FILE", "The ApplicationSet file", ""},
-        {"allow-missing", 0, false, "",
-         "Keep {{missing}} parameters as written, as Argo CD does (goTemplate: <no value>)", ""},
-        {"cache-dir", 0, true, "DIR",
-         "Git clone cache for git generators (default $XDG_CACHE_HOME/mlgitops)", ""},
-        OutputFlag("yaml|json", "yaml"),
-        HelpFlag()},
+       WithKubeFlags(
+           {{"filename", 'f', true, "FILE", "The ApplicationSet file", ""},
+            {"allow-missing", 0, false, "",
+             "Keep {{missing}} parameters as written, as Argo CD does (goTemplate: <no value>)",
+             ""},
+            {"cache-dir", 0, true, "DIR",
+             "Git clone cache for git generators (default $XDG_CACHE_HOME/mlgitops)", ""},
+            {"dry-run", 0, false, "", "sync: server dry run, nothing is written", ""},
+            {"local-root", 0, true, "DIR",
+             "sync: render each app from DIR/<its source path> instead of its Git repository",
+             ""},
+            {"wave-timeout", 0, true, "D", "sync: fail an app when a wave is not healthy within D",
+             "10m"},
+            OutputFlag("yaml|json (generate), table|json (sync)", ""),
+            HelpFlag()}),
        RunAppSet},
       {"cluster add",
        "Register a kubeconfig context as a destination cluster (as argocd cluster add)",
