@@ -157,7 +157,7 @@ Result<std::vector<ParamSet>> RunClusters(const GeneratorSpec& spec, GeneratorCo
   const LabelSelector& selector = spec.clusters.selector;
   // The local cluster has no Secret, hence no labels: only a selector-less generator sees it.
   if (!has_local && selector.Empty()) {
-    clusters.insert(clusters.begin(), ClusterInfo{kInClusterName, kInClusterServer, {}, {}, ""});
+    clusters.insert(clusters.begin(), InClusterInfo());
   }
   std::vector<ParamSet> sets;
   for (const ClusterInfo& c : clusters) {

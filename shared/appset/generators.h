@@ -8,6 +8,7 @@
 
 #include "appset/appset.h"
 #include "appset/template.h"
+#include "cluster/registry.h"
 #include "object/object.h"
 #include "object/status.h"
 #include "source/git_credentials.h"
@@ -15,18 +16,8 @@
 
 namespace mlgitops {
 
-/// The local cluster as Argo CD names it when no cluster Secret stands for it.
-inline constexpr char kInClusterName[] = "in-cluster";
-inline constexpr char kInClusterServer[] = "https://kubernetes.default.svc";
-
-/// A registered destination cluster, as a cluster Secret describes it.
-struct ClusterInfo {
-  std::string name;
-  std::string server;
-  std::map<std::string, std::string> labels;
-  std::map<std::string, std::string> annotations;
-  std::string project;  // "" = any project
-};
+// ClusterInfo (cluster/registry.h): a registered destination; the generator reads its name,
+// server, labels, annotations and project.
 
 /// Where the clusters generator finds registered clusters (cluster Secrets in a real cluster).
 class ClusterSource {

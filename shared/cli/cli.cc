@@ -319,7 +319,7 @@ const std::vector<Command>& Commands() {
        "sync writes Application CRs when the cluster serves the CRD (else keeps them in memory),\n"
        "honours syncPolicy.applicationsSync and strategy RollingSync, and never deletes\n"
        "Applications when a generator failed.\n"
-       "The clusters generator sees only the local cluster (in-cluster) for now.\n",
+       "The clusters generator reads the clusters registered with `cluster add` (and in-cluster).\n",
        WithKubeFlags(
            {{"filename", 'f', true, "FILE", "The ApplicationSet file", ""},
             {"allow-missing", 0, false, "",

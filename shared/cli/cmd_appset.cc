@@ -11,6 +11,7 @@
 #include "cli/app_target.h"
 #include "cli/cli.h"
 #include "cli/command_util.h"
+#include "cluster/registry.h"
 #include "object/timeutil.h"
 #include "object/yaml_writer.h"
 #include "source/git_credentials.h"
@@ -40,13 +41,41 @@ bool OutputFormat(const CommandContext& ctx, const std::vector<std::string>& all
   return CheckOutputFormat(ctx, allowed, format);
 }
 
-/// What generators read: Git through the clone cache with the environment's credentials.
+/// What generators read: Git through the clone cache with the environment's credentials, and
+/// the registered clusters (the local cluster alone when there is no registry to read).
 struct ExpandSetup {
   CredentialStore credentials;
-  // No cluster registry yet: the clusters generator sees the local cluster only.
-  InMemoryClusterSource clusters{{}};
+  std::unique_ptr<InMemoryClusterSource> clusters =
+      std::make_unique<InMemoryClusterSource>(std::vector<ClusterInfo>{});
   ExpandOptions options;
 };
+
+bool UsesClusters(const GeneratorSpec& g) {
+  if (g.kind == "clusters") return true;
+  for (const GeneratorSpec& child : g.children) {
+    if (UsesClusters(child)) return true;
+  }
+  return false;
+}
+
+bool UsesClustersGenerator(const std::vector<ApplicationSet>& sets) {
+  for (const ApplicationSet& set : sets) {
+    for (const GeneratorSpec& g : set.generators) {
+      if (UsesClusters(g)) return true;
+    }
+  }
+  return false;
+}
+
+/// The clusters of the registry in `control` (cluster Secrets) for the clusters generator.
+Status UseRegisteredClusters(const CommandContext& ctx, KubeClient& control, ExpandSetup* setup) {
+  auto registry = ClusterRegistry::Load(control, RegistryOptionsFor("", ctx.env.getenv));
+  if (!registry.ok()) return registry.status().Prefixed("reading the registered clusters");
+  for (const std::string& warning : registry->warnings()) ctx.err.Line("warning: " + warning);
+  setup->clusters = std::make_unique<InMemoryClusterSource>(registry->clusters());
+  setup->options.clusters = setup->clusters.get();
+  return Status::OK();
+}
 
 Status PrepareExpand(const CommandContext& ctx, ExpandSetup* setup) {
   auto explicit_credentials = CredentialsFromEnv(ctx.env.getenv);
@@ -56,7 +85,7 @@ Status PrepareExpand(const CommandContext& ctx, ExpandSetup* setup) {
   setup->options.cache_dir =
       ctx.flags.Has("cache-dir") ? ctx.flags.Get("cache-dir") : DefaultCacheDir(ctx.env.getenv);
   setup->options.credentials = &setup->credentials;
-  setup->options.clusters = &setup->clusters;
+  setup->options.clusters = setup->clusters.get();
   return Status::OK();
 }
 
@@ -73,6 +102,15 @@ int RunGenerate(CommandContext& ctx) {
   ExpandSetup setup;
   Status prepared = PrepareExpand(ctx, &setup);
   if (!prepared.ok()) return ctx.Fail(prepared.message());
+  // Only a clusters generator needs a cluster: the registry's Secrets live there.
+  std::unique_ptr<KubeClient> control;
+  if (UsesClustersGenerator(*sets)) {
+    auto connected = Connect(ctx);
+    if (!connected.ok()) return ctx.Fail(connected.status().message());
+    control = std::move(*connected);
+    Status registered = UseRegisteredClusters(ctx, *control, &setup);
+    if (!registered.ok()) return ctx.Fail(registered.message());
+  }
   std::vector<GeneratedApp> apps;
   size_t skipped = 0;
   for (const ApplicationSet& set : *sets) {
@@ -87,7 +125,6 @@ int RunGenerate(CommandContext& ctx) {
 }
 
 constexpr const char* kAppSetGroups[] = {"mlgitops.io", "argoproj.io"};
-constexpr char kInClusterServerUrl[] = "https://kubernetes.default.svc";
 
 /// The ApplicationSet of -f FILE (exactly one) or the CR NAME; its uid when it is a CR.
 struct LoadedAppSet {
@@ -151,27 +188,36 @@ Result<std::vector<Object>> ExistingApps(KubeClient& client, const AppSetOwner& 
   return std::move(list->items);
 }
 
-/// Connects an app's destination. Only the current cluster for now: the cluster registry
-/// plugs in here (destination by name or server).
+/// Connects an app's destination through the cluster registry (by name or server), one client
+/// per cluster shared by its apps; safe to call from the parallel syncs of several clusters.
 using DestinationFn = std::function<Result<KubeClient*>(const Application&)>;
 
-DestinationFn CurrentClusterOnly(KubeClient& control) {
-  return [&control](const Application& app) -> Result<KubeClient*> {
+class RegisteredDestinations {
+ public:
+  RegisteredDestinations(KubeClient& control, ClusterRegistry registry)
+      : control_(control), registry_(std::move(registry)) {}
+
+  Result<KubeClient*> Connect(const Application& app) {
     const ApplicationDestination& d = app.destination;
-    if (!d.server.empty() && !d.name.empty()) {
-      return Status::InvalidArgument(app.DisplayName() +
-                                     ": destination can't have both name and server defined");
-    }
-    bool local = (d.server.empty() && (d.name.empty() || d.name == "in-cluster")) ||
-                 d.server == kInClusterServerUrl;
-    if (!local) {
-      return Status::NotFound(app.DisplayName() + ": destination " +
-                              (d.name.empty() ? d.server : d.name) +
-                              " is not a known cluster (only in-cluster is available)");
-    }
-    return &control;
-  };
-}
+    if (d.server.empty() && d.name.empty()) return &control_;  // the current cluster
+    auto cluster = registry_.Resolve(d);
+    if (!cluster.ok()) return cluster.status().Prefixed(app.DisplayName());
+    std::lock_guard<std::mutex> lock(mu_);
+    auto known = clients_.find(cluster->name);
+    if (known != clients_.end()) return known->second.get();
+    auto client = ConnectCluster(*cluster, control_);
+    if (!client.ok()) return client.status().Prefixed("destination cluster " + cluster->name);
+    KubeClient* raw = client->get();
+    clients_.emplace(cluster->name, std::move(*client));
+    return raw;
+  }
+
+ private:
+  KubeClient& control_;
+  ClusterRegistry registry_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<KubeClient>> clients_;
+};
 
 /// Renders from DIR/<source path> with --local-root, else from Git.
 Result<DesiredState> RenderForAppSet(const CommandContext& ctx, const Application& app,
@@ -333,7 +379,11 @@ int RunAppSetSync(CommandContext& ctx) {
 
   ExpandSetup setup;
   Status prepared = PrepareExpand(ctx, &setup);
+  if (prepared.ok()) prepared = UseRegisteredClusters(ctx, **control, &setup);
   if (!prepared.ok()) return ctx.Fail(prepared.message());
+  auto registry = ClusterRegistry::Load(**control, RegistryOptionsFor("", ctx.env.getenv));
+  if (!registry.ok()) return ctx.Fail(registry.status().message());
+  RegisteredDestinations destinations(**control, std::move(*registry));
   AppSetSyncPlan plan =
       PlanAppSetSync(ExpandAppSet(appset, setup.options), *existing, owner, *policy);
   AppSetApplyOptions apply;
@@ -343,7 +393,9 @@ int RunAppSetSync(CommandContext& ctx) {
 
   std::vector<const Application*> apps;
   for (const PlannedApp* p : plan.ToSync()) apps.push_back(&p->app);
-  AppSyncFn sync = RealSync(ctx, **control, CurrentClusterOnly(**control), settings);
+  AppSyncFn sync = RealSync(
+      ctx, **control, [&destinations](const Application& app) { return destinations.Connect(app); },
+      settings);
   AppSetSyncReport report = appset.strategy_type == "RollingSync" ? SyncRolling(*steps, apps, sync)
                                                                   : SyncAllAtOnce(apps, sync);
   if (format == "json") {

@@ -14,6 +14,17 @@
 namespace mlgitops {
 namespace {
 
+/// A registered cluster as the clusters generator sees it.
+ClusterInfo Cluster(const std::string& name, const std::string& server,
+                    std::map<std::string, std::string> labels, const std::string& project = "") {
+  ClusterInfo c;
+  c.name = name;
+  c.server = server;
+  c.labels = std::move(labels);
+  c.project = project;
+  return c;
+}
+
 using testing::ParseOne;
 using testing::TempDir;
 using testing::TestGitRepo;
@@ -208,11 +219,9 @@ TEST_F(AppSetExpandTest, GitFilesFlattenKeysAndAddPathParams) {
 
 TEST_F(AppSetExpandTest, ClustersNormalizeNamesLabelsAndLocalCluster) {
   InMemoryClusterSource clusters(
-      {{"production_01/west",
-        "https://west",
-        {{"environment", "production"}, {"argocd.argoproj.io/secret-type", "cluster"}},
-        {},
-        "ml"}});
+      {Cluster("production_01/west", "https://west",
+               {{"environment", "production"}, {"argocd.argoproj.io/secret-type", "cluster"}},
+               "ml")});
   options_.clusters = &clusters;
   // Fact 15: labels flattened, name normalised; a selector excludes the label-less local cluster.
   auto selected = Run("clusters: {selector: {matchLabels: {environment: production}}}");
@@ -233,9 +242,9 @@ TEST_F(AppSetExpandTest, ClustersNormalizeNamesLabelsAndLocalCluster) {
 
 TEST_F(AppSetExpandTest, MatrixOfGitDirectoriesAndSelectedClusters) {
   repo_.Commit({{"models/fraud/a.yaml", "x"}, {"models/ranker/a.yaml", "x"}});
-  InMemoryClusterSource clusters({{"gpu-1", "https://gpu-1", {{"tier", "gpu"}}, {}, ""},
-                                  {"serve-eu", "https://serve-eu", {{"tier", "serving"}}, {}, ""},
-                                  {"lab", "https://lab", {{"tier", "lab"}}, {}, ""}});
+  InMemoryClusterSource clusters({Cluster("gpu-1", "https://gpu-1", {{"tier", "gpu"}}),
+                                  Cluster("serve-eu", "https://serve-eu", {{"tier", "serving"}}),
+                                  Cluster("lab", "https://lab", {{"tier", "lab"}})});
   options_.clusters = &clusters;
   auto e = Expand(
       "spec:\n"
