@@ -90,15 +90,8 @@ Status ConnectRegistered(const ClusterInfo& cluster, AppTarget* target) {
     target->destination = target->control.get();
     return Status::OK();
   }
-  // A cluster that is down fails here, once and fast, naming the cluster; not after the sync's
-  // retries with a message about a request.
-  std::string display = "destination cluster \"" + cluster.name + "\" (" + cluster.server + ")";
-  auto config = RestConfigForCluster(cluster);
-  if (!config.ok()) return config.status().Prefixed(display);
-  auto version = ServerVersion(*config, kReachabilityTimeout);
-  if (!version.ok()) return version.status().Prefixed(display + " is unreachable");
-  auto client = HttpKubeClient::Create(*config);
-  if (!client.ok()) return client.status().Prefixed(display);
+  auto client = ConnectReachableCluster(cluster, *target->control, kReachabilityTimeout);
+  if (!client.ok()) return client.status();
   target->destination_owned = std::move(*client);
   target->destination = target->destination_owned.get();
   return Status::OK();

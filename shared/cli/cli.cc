@@ -305,8 +305,7 @@ const std::vector<Command>& Commands() {
         {"namespace", 'n', true, "NS", "The webhook's namespace", "mlgitops-webhook"},
         HelpFlag()},
        RunWebhookUninstall},
-      {"appset",
-       "Generate an ApplicationSet's Applications, or create and sync them",
+      {"appset", "Generate an ApplicationSet's Applications, or create and sync them",
        "appset generate -f APPSET.yaml [-o yaml|json] [--allow-missing] [--cache-dir DIR]\n"
        "  kubectl mlgitops appset sync -f APPSET.yaml | NAME [-n NS] [--dry-run] [--allow-missing]"
        " [--local-root DIR] [--wave-timeout D] [-o table|json]",
@@ -319,7 +318,8 @@ const std::vector<Command>& Commands() {
        "sync writes Application CRs when the cluster serves the CRD (else keeps them in memory),\n"
        "honours syncPolicy.applicationsSync and strategy RollingSync, and never deletes\n"
        "Applications when a generator failed.\n"
-       "The clusters generator reads the clusters registered with `cluster add` (and in-cluster).\n",
+       "The clusters generator reads the clusters registered with `cluster add` (and "
+       "in-cluster).\n",
        WithKubeFlags(
            {{"filename", 'f', true, "FILE", "The ApplicationSet file", ""},
             {"allow-missing", 0, false, "",
@@ -329,8 +329,7 @@ const std::vector<Command>& Commands() {
              "Git clone cache for git generators (default $XDG_CACHE_HOME/mlgitops)", ""},
             {"dry-run", 0, false, "", "sync: server dry run, nothing is written", ""},
             {"local-root", 0, true, "DIR",
-             "sync: render each app from DIR/<its source path> instead of its Git repository",
-             ""},
+             "sync: render each app from DIR/<its source path> instead of its Git repository", ""},
             {"wave-timeout", 0, true, "D", "sync: fail an app when a wave is not healthy within D",
              "10m"},
             OutputFlag("yaml|json (generate), table|json (sync)", ""),

@@ -11,6 +11,7 @@
 #include "cli/app_target.h"
 #include "cli/cli.h"
 #include "cli/command_util.h"
+#include "cluster/cluster_admin.h"
 #include "cluster/registry.h"
 #include "object/timeutil.h"
 #include "object/yaml_writer.h"
@@ -205,8 +206,8 @@ class RegisteredDestinations {
     std::lock_guard<std::mutex> lock(mu_);
     auto known = clients_.find(cluster->name);
     if (known != clients_.end()) return known->second.get();
-    auto client = ConnectCluster(*cluster, control_);
-    if (!client.ok()) return client.status().Prefixed("destination cluster " + cluster->name);
+    auto client = ConnectReachableCluster(*cluster, control_);
+    if (!client.ok()) return client.status();
     KubeClient* raw = client->get();
     clients_.emplace(cluster->name, std::move(*client));
     return raw;

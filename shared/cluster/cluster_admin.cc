@@ -339,4 +339,18 @@ std::vector<ClusterReachability> CheckClusters(const ClusterRegistry& registry,
   return rows;
 }
 
+Result<std::unique_ptr<KubeClient>> ConnectReachableCluster(const ClusterInfo& cluster,
+                                                            KubeClient& current,
+                                                            std::chrono::milliseconds timeout) {
+  if (cluster.in_cluster) return ConnectCluster(cluster, current);
+  std::string display = "destination cluster \"" + cluster.name + "\" (" + cluster.server + ")";
+  auto config = RestConfigForCluster(cluster);
+  if (!config.ok()) return config.status().Prefixed(display);
+  auto version = ServerVersion(*config, timeout);
+  if (!version.ok()) return version.status().Prefixed(display + " is unreachable");
+  auto client = HttpKubeClient::Create(*config);
+  if (!client.ok()) return client.status().Prefixed(display);
+  return std::unique_ptr<KubeClient>(std::move(*client));
+}
+
 }  // namespace mlgitops

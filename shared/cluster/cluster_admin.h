@@ -81,4 +81,11 @@ std::vector<ClusterReachability> CheckClusters(const ClusterRegistry& registry,
 /// gitVersion of the server `config` reaches, within `timeout`.
 Result<std::string> ServerVersion(const RestConfig& config, std::chrono::milliseconds timeout);
 
+/// A client for a destination cluster that answered GET /version within `timeout` (a cluster
+/// that is down fails here, once and fast, naming it, not after a sync's retries); for
+/// in-cluster, `current` borrowed.
+Result<std::unique_ptr<KubeClient>> ConnectReachableCluster(
+    const ClusterInfo& cluster, KubeClient& current,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 }  // namespace mlgitops

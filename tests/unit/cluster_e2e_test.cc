@@ -197,6 +197,51 @@ TEST_F(ClusterEndToEndTest, DestinationServerPrefersTheRegisteredClustersCredent
   EXPECT_EQ(Kubectl(*remote_, "get configmap model-config -n models", &out), 0) << out;
 }
 
+TEST_F(ClusterEndToEndTest, AnApplicationSetOverRegisteredClustersSyncsTheModelToEach) {
+  std::string out;
+  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east --label tier=serving", &out), 0) << out;
+  ASSERT_EQ(Kubectl(*control_,
+                    "label secret -n mlgitops -l argocd.argoproj.io/secret-type=cluster "
+                    "tier=serving --overwrite",
+                    &out),
+            0)
+      << out;
+  // The model's manifests under <root>/models/fraud; one Application per serving cluster.
+  dir_.Write("root/models/fraud/cm.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fraud-model}\n"
+             "data: {model: fraud}\n");
+  std::string appset = dir_.Write("appset.yaml", R"(apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: fraud, namespace: default}
+spec:
+  generators:
+  - clusters: {}
+  template:
+    metadata: {name: 'fraud-{{name}}'}
+    spec:
+      project: default
+      source: {repoURL: https://git.example.com/ml.git, path: models/fraud}
+      destination: {server: '{{server}}', namespace: models}
+      syncPolicy: {syncOptions: [CreateNamespace=true]}
+)");
+  ASSERT_EQ(Mlgitops("appset generate -f " + appset, &out), 0) << out;
+  EXPECT_NE(out.find("name: fraud-in-cluster"), std::string::npos) << out;
+  EXPECT_NE(out.find("name: fraud-gpu-east"), std::string::npos) << out;
+
+  std::string sync = "appset sync -f " + appset + " --local-root " + dir_.path() + "/root";
+  ASSERT_EQ(Mlgitops(sync, &out), 0) << out;
+  EXPECT_EQ(Kubectl(*control_, "get configmap fraud-model -n models", &out), 0) << out;
+  EXPECT_EQ(Kubectl(*remote_, "get configmap fraud-model -n models", &out), 0) << out;
+
+  // One cluster down: only its Application fails, the other still syncs.
+  ASSERT_EQ(remote_->Stop(), 0);
+  ASSERT_EQ(Kubectl(*control_, "delete configmap fraud-model -n models", &out), 0) << out;
+  EXPECT_NE(Mlgitops(sync, &out), 0) << out;
+  EXPECT_NE(out.find("gpu-east"), std::string::npos) << "the failure names the cluster: " << out;
+  EXPECT_EQ(Kubectl(*control_, "get configmap fraud-model -n models", &out), 0)
+      << "the reachable cluster was synced anyway: " << out;
+}
+
 class KubesimTokenRequestTest : public ::testing::Test {
  protected:
   void SetUp() override {
