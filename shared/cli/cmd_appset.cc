@@ -193,33 +193,6 @@ Result<std::vector<Object>> ExistingApps(KubeClient& client, const AppSetOwner& 
 /// per cluster shared by its apps; safe to call from the parallel syncs of several clusters.
 using DestinationFn = std::function<Result<KubeClient*>(const Application&)>;
 
-class RegisteredDestinations {
- public:
-  RegisteredDestinations(KubeClient& control, ClusterRegistry registry)
-      : control_(control), registry_(std::move(registry)) {}
-
-  Result<KubeClient*> Connect(const Application& app) {
-    const ApplicationDestination& d = app.destination;
-    if (d.server.empty() && d.name.empty()) return &control_;  // the current cluster
-    auto cluster = registry_.Resolve(d);
-    if (!cluster.ok()) return cluster.status().Prefixed(app.DisplayName());
-    std::lock_guard<std::mutex> lock(mu_);
-    auto known = clients_.find(cluster->name);
-    if (known != clients_.end()) return known->second.get();
-    auto client = ConnectReachableCluster(*cluster, control_);
-    if (!client.ok()) return client.status();
-    KubeClient* raw = client->get();
-    clients_.emplace(cluster->name, std::move(*client));
-    return raw;
-  }
-
- private:
-  KubeClient& control_;
-  ClusterRegistry registry_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<KubeClient>> clients_;
-};
-
 /// Renders from DIR/<source path> with --local-root, else from Git.
 Result<DesiredState> RenderForAppSet(const CommandContext& ctx, const Application& app,
                                      KubeClient& control) {
@@ -384,7 +357,7 @@ int RunAppSetSync(CommandContext& ctx) {
   if (!prepared.ok()) return ctx.Fail(prepared.message());
   auto registry = ClusterRegistry::Load(**control, RegistryOptionsFor("", ctx.env.getenv));
   if (!registry.ok()) return ctx.Fail(registry.status().message());
-  RegisteredDestinations destinations(**control, std::move(*registry));
+  ClusterConnections destinations(**control, std::move(*registry));
   AppSetSyncPlan plan =
       PlanAppSetSync(ExpandAppSet(appset, setup.options), *existing, owner, *policy);
   AppSetApplyOptions apply;
@@ -395,7 +368,7 @@ int RunAppSetSync(CommandContext& ctx) {
   std::vector<const Application*> apps;
   for (const PlannedApp* p : plan.ToSync()) apps.push_back(&p->app);
   AppSyncFn sync = RealSync(
-      ctx, **control, [&destinations](const Application& app) { return destinations.Connect(app); },
+      ctx, **control, [&destinations](const Application& app) { return destinations.For(app); },
       settings);
   AppSetSyncReport report = appset.strategy_type == "RollingSync" ? SyncRolling(*steps, apps, sync)
                                                                   : SyncAllAtOnce(apps, sync);

@@ -5,6 +5,8 @@
 
 #include "cli/cli.h"
 #include "cli/command_util.h"
+#include "cluster/cluster_admin.h"
+#include "cluster/registry.h"
 #include "object/timeutil.h"
 #include "source/git_repo.h"
 #include "source/render.h"
@@ -84,6 +86,11 @@ int RunController(CommandContext& ctx) {
   options.log = [&ctx](const std::string& line) {
     ctx.out.Line(FormatRfc3339(ctx.env.clock.NowUnix()) + " " + line);
   };
+  // Apps go to the clusters registered with `cluster add` (or in-cluster), each on its own.
+  auto registry = ClusterRegistry::Load(**client, RegistryOptionsFor("", ctx.env.getenv));
+  if (!registry.ok()) return ctx.Fail(registry.status().message());
+  ClusterConnections destinations(**client, std::move(*registry));
+  options.destination = [&destinations](const Application& app) { return destinations.For(app); };
   RenderFn render = ctx.flags.Has("local-root") ? LocalRootRenderer(ctx.flags.Get("local-root"))
                                                 : GitRenderer(ctx, client->get());
   Controller controller(**client, render, assessor, *conventions, ctx.env.clock, options);

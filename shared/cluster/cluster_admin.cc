@@ -353,4 +353,20 @@ Result<std::unique_ptr<KubeClient>> ConnectReachableCluster(const ClusterInfo& c
   return std::unique_ptr<KubeClient>(std::move(*client));
 }
 
+Result<KubeClient*> ClusterConnections::For(const Application& app) {
+  const ApplicationDestination& d = app.destination;
+  if (d.server.empty() && d.name.empty()) return &current_;
+  auto cluster = registry_.Resolve(d);
+  if (!cluster.ok()) return cluster.status().Prefixed(app.DisplayName());
+  if (cluster->in_cluster) return &current_;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto known = clients_.find(cluster->name);
+  if (known != clients_.end()) return known->second.get();
+  auto client = ConnectReachableCluster(*cluster, current_);
+  if (!client.ok()) return client.status();
+  KubeClient* raw = client->get();
+  clients_.emplace(cluster->name, std::move(*client));
+  return raw;
+}
+
 }  // namespace mlgitops

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,22 @@ std::vector<ClusterReachability> CheckClusters(const ClusterRegistry& registry,
 
 /// gitVersion of the server `config` reaches, within `timeout`.
 Result<std::string> ServerVersion(const RestConfig& config, std::chrono::milliseconds timeout);
+
+/// Clients for Applications' destinations through the registry (by name or server; no
+/// destination = the current cluster), one per cluster, shared by its apps. Thread-safe, so the
+/// syncs of several clusters can run at once; a cluster that is down fails only its own apps.
+class ClusterConnections {
+ public:
+  ClusterConnections(KubeClient& current, ClusterRegistry registry)
+      : current_(current), registry_(std::move(registry)) {}
+  Result<KubeClient*> For(const Application& app);
+
+ private:
+  KubeClient& current_;
+  ClusterRegistry registry_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<KubeClient>> clients_;
+};
 
 /// A client for a destination cluster that answered GET /version within `timeout` (a cluster
 /// that is down fails here, once and fast, naming it, not after a sync's retries); for

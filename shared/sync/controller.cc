@@ -547,7 +547,13 @@ AppReconcileReport Controller::ReconcileApp(
     return finish(nullptr, std::string(kSyncUnknown), health, {});
   };
 
-  if (!IsLocalDestination(app.destination)) {
+  KubeClient* destination = &client_;
+  if (options_.destination) {
+    // A destination that cannot be reached fails this app only; the others go on.
+    auto connected = options_.destination(app);
+    if (!connected.ok()) return fail(kComparisonError, connected.status().message());
+    destination = *connected;
+  } else if (!IsLocalDestination(app.destination)) {
     return fail(kInvalidSpecError, "destination " + app.destination.server + app.destination.name +
                                        " is not the controller's cluster: run a controller there");
   }
@@ -560,7 +566,7 @@ AppReconcileReport Controller::ReconcileApp(
   compare.now_unix = now;
   compare.field_manager = options_.sync.field_manager;
   compare.parallelism = options_.sync.parallelism;
-  auto comparison = CompareApp(client_, app, instance, desired->objects, compare);
+  auto comparison = CompareApp(*destination, app, instance, desired->objects, compare);
   if (!comparison.ok()) return fail(kComparisonError, comparison.status().message());
   if (!comparison->errors.empty()) {
     conditions.push_back(MakeCondition(kComparisonError, comparison->errors.front()));
@@ -598,7 +604,7 @@ AppReconcileReport Controller::ReconcileApp(
   Log(report.app + ": " + std::string(AutoSyncActionName(decision.action)) + ": " +
       decision.reason);
   int64_t retries = 0;
-  auto result = SyncWithRetries(app, *desired, decision, *comparison, &retries);
+  auto result = SyncWithRetries(*destination, app, *desired, decision, *comparison, &retries);
   if (!result.ok()) return fail(kSyncError, result.status().message());
   report.sync_phase = result->phase;
   Log(report.app + ": sync " + result->phase + ": " + result->message);
@@ -624,12 +630,12 @@ AppReconcileReport Controller::ReconcileApp(
   }
   // What the cluster looks like now the sync ran.
   compare.now_unix = clock_.NowUnix();
-  auto after = CompareApp(client_, app, instance, desired->objects, compare);
+  auto after = CompareApp(*destination, app, instance, desired->objects, compare);
   if (!after.ok()) return fail(kComparisonError, after.status().message());
   return finish(&*after, after->sync_status, after->health, desired->revisions);
 }
 
-Result<SyncResult> Controller::SyncWithRetries(const Application& app,
+Result<SyncResult> Controller::SyncWithRetries(KubeClient& destination, const Application& app,
                                                const DesiredManifests& desired,
                                                const AutoSyncDecision& decision,
                                                const AppComparison& comparison, int64_t* retries) {
@@ -639,7 +645,7 @@ Result<SyncResult> Controller::SyncWithRetries(const Application& app,
   if (decision.action == AutoSyncAction::kSelfHeal) {
     options.resources = DriftedResources(comparison, decision.prune);
   }
-  Syncer syncer(client_, assessor_, conventions_, clock_);
+  Syncer syncer(destination, assessor_, conventions_, clock_);
   int64_t limit = AutoSyncRetryLimit(app);
   RetryBackoff backoff = app.sync_policy.retry ? app.sync_policy.retry->backoff : RetryBackoff();
   for (int64_t attempt = 0;; ++attempt) {

@@ -155,6 +155,9 @@ struct ControllerOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
   /// One line per event (no timestamp; the caller adds one). Null = silent.
   std::function<void(const std::string&)> log;
+  /// Connects an app's destination cluster (the cluster registry); null: only apps whose
+  /// destination is the controller's own cluster are reconciled.
+  std::function<Result<KubeClient*>(const Application&)> destination;
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -188,7 +191,8 @@ class Controller {
   Result<std::vector<ManagedApp>> ListApps();
   AppReconcileReport ReconcileApp(ManagedApp& managed, const std::string& cycle,
                                   const std::map<std::string, RecordedAppStatus>& recorded);
-  Result<SyncResult> SyncWithRetries(const Application& app, const DesiredManifests& desired,
+  Result<SyncResult> SyncWithRetries(KubeClient& destination, const Application& app,
+                                     const DesiredManifests& desired,
                                      const AutoSyncDecision& decision,
                                      const AppComparison& comparison, int64_t* retries);
   void Sleep(std::chrono::milliseconds duration);

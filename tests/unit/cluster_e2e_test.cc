@@ -242,6 +242,39 @@ spec:
       << "the reachable cluster was synced anyway: " << out;
 }
 
+TEST_F(ClusterEndToEndTest, TheControllerSyncsAnAppToItsRegisteredCluster) {
+  std::string out;
+  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east", &out), 0) << out;
+  ASSERT_EQ(
+      Kubectl(*control_,
+              "apply --server-side -f " + testing::SourceDir() + "/manifests/crds/application.yaml",
+              &out),
+      0)
+      << out;
+  std::string app = dir_.Write("cr.yaml", R"(apiVersion: mlgitops.io/v1alpha1
+kind: Application
+metadata: {name: edge-model, namespace: default}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/ml.git, path: manifests}
+  destination: {name: gpu-east, namespace: models}
+  syncPolicy:
+    automated: {}
+    syncOptions: [CreateNamespace=true]
+)");
+  ASSERT_EQ(Kubectl(*control_, "apply --server-side -f " + app, &out), 0) << out;
+  ASSERT_EQ(Mlgitops("controller --once -n default --local-root " + dir_.path(), &out), 0) << out;
+  EXPECT_EQ(Kubectl(*remote_, "get configmap model-config -n models", &out), 0)
+      << "synced into the registered cluster: " << out;
+  EXPECT_NE(Kubectl(*control_, "get configmap model-config -n models", &out), 0);
+  ASSERT_EQ(Kubectl(*control_,
+                    "get applications.mlgitops.io edge-model -n default -o "
+                    "jsonpath={.status.sync.status}",
+                    &out),
+            0);
+  EXPECT_EQ(out, "Synced");
+}
+
 class KubesimTokenRequestTest : public ::testing::Test {
  protected:
   void SetUp() override {
