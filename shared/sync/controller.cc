@@ -3,12 +3,15 @@
 #include "sync/controller.h"
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "kube/errors.h"
 #include "object/timeutil.h"
 #include "sync/app_state.h"
+#include "sync/parallel.h"
 #include "sync/tracking.h"
 
 namespace mlgitops {
@@ -404,6 +407,12 @@ void AddCondition(AppCondition c, std::vector<AppCondition>* conditions) {
   conditions->push_back(std::move(c));
 }
 
+// "https://h:6443/" and "https://h:6443" are one cluster; "" is the controller's own.
+std::string NormalizeServerUrl(std::string server) {
+  while (!server.empty() && server.back() == '/') server.pop_back();
+  return server.empty() ? std::string(kInClusterServer) : server;
+}
+
 bool IsLocalDestination(const ApplicationDestination& d) {
   return (d.server.empty() && (d.name.empty() || d.name == "in-cluster")) ||
          d.server == kInClusterServer;
@@ -440,6 +449,8 @@ Controller::Controller(KubeClient& client, RenderFn render, const HealthAssessor
       options_(std::move(options)) {}
 
 void Controller::Log(const std::string& line) const {
+  static std::mutex mu;  // lanes log from several threads
+  std::lock_guard<std::mutex> lock(mu);
   if (options_.log) options_.log(line);
 }
 
@@ -497,17 +508,33 @@ Result<std::vector<AppReconcileReport>> Controller::ReconcileOnce() {
   std::map<std::string, std::string> cycles = FindDependencyCycles(specs);
   std::map<std::string, RecordedAppStatus> recorded;
   for (const ManagedApp& m : apps) recorded[KeyOf(m.app)] = m.recorded;
+  // One lane per destination cluster, run side by side: a slow or unreachable cluster holds up
+  // only its own apps. Within a lane apps go in dependency order and later ones see what earlier
+  // ones recorded this pass; across lanes, dependencies are judged as recorded at its start.
+  std::vector<size_t> order = DependencyOrder(specs);
+  std::map<std::string, std::vector<size_t>> lanes;
+  for (size_t i : order) {
+    const ApplicationDestination& d = apps[i].app.destination;
+    lanes[d.name.empty() ? NormalizeServerUrl(d.server) : "name:" + d.name].push_back(i);
+  }
+  std::vector<std::vector<size_t>> lane_list;
+  for (auto& [key, members] : lanes) lane_list.push_back(std::move(members));
+  std::vector<std::optional<AppReconcileReport>> by_app(apps.size());
+  RunParallel(lane_list.size(), options_.cluster_parallelism, [&](size_t lane) {
+    std::map<std::string, RecordedAppStatus> seen = recorded;
+    for (size_t i : lane_list[lane]) {
+      if (Cancelled()) break;
+      ManagedApp& m = apps[i];
+      auto cycle = cycles.find(KeyOf(m.app));
+      AppReconcileReport report = ReconcileApp(m, cycle == cycles.end() ? "" : cycle->second, seen);
+      seen[KeyOf(m.app)].sync_status = report.sync_status;
+      seen[KeyOf(m.app)].health = report.health;
+      by_app[i] = std::move(report);
+    }
+  });
   std::vector<AppReconcileReport> reports;
-  for (size_t i : DependencyOrder(specs)) {
-    if (Cancelled()) break;
-    ManagedApp& m = apps[i];
-    auto cycle = cycles.find(KeyOf(m.app));
-    AppReconcileReport report =
-        ReconcileApp(m, cycle == cycles.end() ? "" : cycle->second, recorded);
-    // Later apps of this pass see what this one just recorded.
-    recorded[KeyOf(m.app)].sync_status = report.sync_status;
-    recorded[KeyOf(m.app)].health = report.health;
-    reports.push_back(std::move(report));
+  for (size_t i : order) {
+    if (by_app[i]) reports.push_back(std::move(*by_app[i]));
   }
   return reports;
 }

@@ -158,6 +158,8 @@ struct ControllerOptions {
   /// Connects an app's destination cluster (the cluster registry); null: only apps whose
   /// destination is the controller's own cluster are reconciled.
   std::function<Result<KubeClient*>(const Application&)> destination;
+  /// Destination clusters reconciled at once (one lane each).
+  int cluster_parallelism = 4;
   const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -218,10 +218,9 @@ TEST_F(AppSetExpandTest, GitFilesFlattenKeysAndAddPathParams) {
 }
 
 TEST_F(AppSetExpandTest, ClustersNormalizeNamesLabelsAndLocalCluster) {
-  InMemoryClusterSource clusters(
-      {Cluster("production_01/west", "https://west",
-               {{"environment", "production"}, {"argocd.argoproj.io/secret-type", "cluster"}},
-               "ml")});
+  InMemoryClusterSource clusters({Cluster(
+      "production_01/west", "https://west",
+      {{"environment", "production"}, {"argocd.argoproj.io/secret-type", "cluster"}}, "ml")});
   options_.clusters = &clusters;
   // Fact 15: labels flattened, name normalised; a selector excludes the label-less local cluster.
   auto selected = Run("clusters: {selector: {matchLabels: {environment: production}}}");
