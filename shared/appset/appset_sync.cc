@@ -336,12 +336,7 @@ AppSyncOutcome SyncAndJudge(const Application& app, const AppSyncFn& sync) {
     outcome.message = result.status().message();
     return outcome;
   }
-  std::vector<HealthStatus> statuses;
-  for (const ResourceResult& r : result->resources) {
-    if (r.hook || r.action == "pruned" || r.action == "prune-skipped" || r.action.empty()) continue;
-    statuses.push_back(r.health);
-  }
-  HealthStatus health = Worst(statuses);
+  HealthStatus health = SyncedAppHealth(*result);
   outcome.phase = result->phase;
   outcome.synced = result->succeeded() && result->prune_skipped == 0;
   outcome.healthy = health.code == HealthCode::kHealthy;

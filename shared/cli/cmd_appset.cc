@@ -205,13 +205,9 @@ Result<DesiredState> RenderForAppSet(const CommandContext& ctx, const Applicatio
     state.from_cache = rendered->from_cache;
     return state;
   }
-  std::string root = ctx.flags.Get("local-root");
-  std::string path = app.sources.empty() ? "" : app.sources.front().path;
-  std::string dir = path.empty() || path == "." ? root : root + "/" + path;
-  auto objects = RenderLocal(app, dir, LoadLimits());
-  if (!objects.ok()) return objects.status().Prefixed(app.DisplayName());
-  Status unique = CheckNoDuplicates(*objects);
-  if (!unique.ok()) return unique.Prefixed(app.DisplayName());
+  std::string dir;
+  auto objects = RenderFromLocalRoot(app, ctx.flags.Get("local-root"), LoadLimits(), &dir);
+  if (!objects.ok()) return objects.status();
   DesiredState state;
   state.objects = std::move(*objects);
   state.revisions.push_back("local:" + dir);

@@ -27,12 +27,9 @@ std::string ContentHash(const std::vector<Object>& objects) {
 /// Renders each app from `root`/<its source path>, the way --local renders one app.
 RenderFn LocalRootRenderer(const std::string& root) {
   return [root](const Application& app, const std::string&) -> Result<DesiredManifests> {
-    std::string path = app.sources.empty() ? "" : app.sources.front().path;
-    std::string dir = path.empty() || path == "." ? root : root + "/" + path;
-    auto objects = RenderLocal(app, dir, LoadLimits());
-    if (!objects.ok()) return objects.status().Prefixed(app.DisplayName());
-    Status unique = CheckNoDuplicates(*objects);
-    if (!unique.ok()) return unique.Prefixed(app.DisplayName());
+    std::string dir;
+    auto objects = RenderFromLocalRoot(app, root, LoadLimits(), &dir);
+    if (!objects.ok()) return objects.status();
     DesiredManifests out;
     out.revisions.push_back("local:" + dir + "@" + ContentHash(*objects));
     out.objects = std::move(*objects);

@@ -29,16 +29,6 @@ Result<std::chrono::milliseconds> DurationFlag(const CommandContext& ctx, const 
   return std::chrono::milliseconds(*seconds * 1000);
 }
 
-/// The app-level health after a sync: the worst of its non-hook resources.
-HealthStatus AppHealth(const SyncResult& result) {
-  std::vector<HealthStatus> statuses;
-  for (const ResourceResult& r : result.resources) {
-    if (r.hook || r.action == "pruned" || r.action == "prune-skipped" || r.action.empty()) continue;
-    statuses.push_back(r.health);
-  }
-  return Worst(statuses);
-}
-
 /// Runs one sync of `target` at `revision` and prints it; the exit code.
 int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision) {
   std::string format;
@@ -94,7 +84,7 @@ int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision
     Status recorded = store.Record(*result, InitiatedBy(ctx));
     if (recorded.ok()) {
       bool synced = result->succeeded() && result->prune_skipped == 0;
-      recorded = store.RecordStatus(synced ? "Synced" : "OutOfSync", AppHealth(*result));
+      recorded = store.RecordStatus(synced ? "Synced" : "OutOfSync", SyncedAppHealth(*result));
     }
     if (!recorded.ok()) ctx.err.Line("warning: the result was not recorded: " + recorded.message());
   }

@@ -47,4 +47,15 @@ Status CheckNoDuplicates(const std::vector<Object>& objects) {
   return Status::OK();
 }
 
+Result<std::vector<Object>> RenderFromLocalRoot(const Application& app, const std::string& root,
+                                                const LoadLimits& limits, std::string* dir) {
+  std::string path = app.sources.empty() ? "" : app.sources.front().path;
+  *dir = path.empty() || path == "." ? root : root + "/" + path;
+  auto objects = RenderLocal(app, *dir, limits);
+  if (!objects.ok()) return objects.status().Prefixed(app.DisplayName());
+  Status unique = CheckNoDuplicates(*objects);
+  if (!unique.ok()) return unique.Prefixed(app.DisplayName());
+  return objects;
+}
+
 }  // namespace mlgitops

@@ -30,6 +30,12 @@ Result<std::vector<Object>> RenderLocal(const Application& app, const std::strin
                                         const LoadLimits& limits,
                                         const RenderOptions& options = RenderOptions());
 
+/// Renders `app` from `root`/<its first source's path> (a checkout of the apps' repository, as
+/// the controller's and appset's --local-root give), duplicates refused; `*dir` gets the
+/// directory rendered. Errors name the app.
+Result<std::vector<Object>> RenderFromLocalRoot(const Application& app, const std::string& root,
+                                                const LoadLimits& limits, std::string* dir);
+
 /// Argo CD's rule: namespaced objects without metadata.namespace get `namespace_` (when not
 /// empty); cluster-scoped ones (built-in list or `cluster_scoped`) have theirs cleared.
 void ApplyDestinationNamespace(const std::string& namespace_, const GroupKindSet& cluster_scoped,

@@ -1036,6 +1036,15 @@ bool MatchesResourceFilter(const ObjectRef& ref, const std::vector<std::string>&
   return false;
 }
 
+HealthStatus SyncedAppHealth(const SyncResult& result) {
+  std::vector<HealthStatus> statuses;
+  for (const ResourceResult& r : result.resources) {
+    if (r.hook || r.action == "pruned" || r.action == "prune-skipped" || r.action.empty()) continue;
+    statuses.push_back(r.health);
+  }
+  return Worst(statuses);
+}
+
 std::string SyncResultToJson(const SyncResult& result, bool pretty) {
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();

@@ -129,6 +129,10 @@ std::optional<std::string> ResourceSyncOption(const Object& object, const Applic
 /// Whether `ref` is selected by one of the --resource filters (see SyncOptions::resources).
 bool MatchesResourceFilter(const ObjectRef& ref, const std::vector<std::string>& filters);
 
+/// The app's health after a sync: the worst of the resources it applied (hooks, prunes and
+/// steps never reached left out), as Argo CD aggregates app health.
+HealthStatus SyncedAppHealth(const SyncResult& result);
+
 /// "Succeeded" results as JSON: {phase, message, dryRun, revisions, startedAt, finishedAt,
 /// resources: [{group, version, kind, namespace, name, phase, wave, hook, action, status,
 /// health, healthMessage, message}]}.

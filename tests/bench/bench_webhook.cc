@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
   const long rss_end = RssKb(webhook.pid());
 
   std::printf(
-      "mlgitops-webhook, allow-all handler | review %zu bytes | %d s per run | wrk "
+      "mlgitops-webhook, policy handler (default rules) | review %zu bytes | %d s per run | wrk "
       "kept-alive TLS\n\n",
       review.size(), seconds);
   std::printf("%-16s %14s %10s %10s %12s %14s\n", "endpoint", "req/s (-c16)", "p50 -c4", "p99 -c4",
