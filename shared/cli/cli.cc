@@ -39,6 +39,20 @@ std::vector<FlagSpec> WithGitFlags(std::vector<FlagSpec> flags) {
   return flags;
 }
 
+// render and plan: an Application file rendered from --local or its Git source, offline.
+std::vector<FlagSpec> RenderFlags(std::vector<FlagSpec> more) {
+  std::vector<FlagSpec> flags = {
+      {"filename", 'f', true, "FILE", "The Application file", ""},
+      {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
+      {"revision", 0, true, "REV",
+       "Git revision for the first source (instead of its targetRevision)", ""},
+      {"cache-dir", 0, true, "DIR",
+       "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
+      {"app", 0, true, "NAME", "Which Application, when the file holds several", ""}};
+  flags.insert(flags.end(), more.begin(), more.end());
+  return WithGitFlags(std::move(flags));
+}
+
 // The flags of commands that work on one app: -f/--app or APP, --local, kubectl's flags.
 std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
   flags.insert(flags.begin(),
@@ -120,33 +134,14 @@ const std::vector<Command>& Commands() {
        "render -f APP.yaml [--local DIR | --revision REV] [-o yaml|json]",
        "  kubectl mlgitops render -f app.yaml --local ./manifests\n"
        "  kubectl mlgitops render -f app.yaml --revision v1.2.0\n",
-       WithGitFlags(
-           {{"filename", 'f', true, "FILE", "The Application file", ""},
-            {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
-            {"revision", 0, true, "REV",
-             "Git revision for the first source (instead of its targetRevision)", ""},
-            {"cache-dir", 0, true, "DIR",
-             "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
-            {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
-            OutputFlag("yaml|json", "yaml"),
-            ConfigFlag(),
-            HelpFlag()}),
-       RunRender},
+       RenderFlags({OutputFlag("yaml|json", "yaml"), ConfigFlag(), HelpFlag()}), RunRender},
       {"plan", "Show the sync plan wave by wave, with policy findings",
        "plan -f APP.yaml [--local DIR | --revision REV] --offline [-o table|json]",
        "  kubectl mlgitops plan -f app.yaml --local ./manifests --offline\n",
-       WithGitFlags(
-           {{"filename", 'f', true, "FILE", "The Application file", ""},
-            {"local", 0, true, "DIR", "The app's manifests directory (instead of repo + path)", ""},
-            {"revision", 0, true, "REV",
-             "Git revision for the first source (instead of its targetRevision)", ""},
-            {"cache-dir", 0, true, "DIR",
-             "Clone and render cache (default $XDG_CACHE_HOME/mlgitops or ~/.cache/mlgitops)", ""},
-            {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
-            {"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
-            OutputFlag("table|json", "table"),
-            ConfigFlag(),
-            HelpFlag()}),
+       RenderFlags({{"offline", 0, false, "", "Plan without a cluster: every step is a create", ""},
+                    OutputFlag("table|json", "table"),
+                    ConfigFlag(),
+                    HelpFlag()}),
        RunPlan},
       {"lint",
        "Check manifests against the ML conventions (exit 1 on a deny finding)",
