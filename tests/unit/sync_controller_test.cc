@@ -4,10 +4,13 @@
 // cycles; plus the install manifests applied with the real kubectl.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/app_target.h"
@@ -781,6 +784,37 @@ TEST_F(SyncControllerKubesimTest, CommandRunsOnePassFromALocalRoot) {
   EXPECT_EQ(RunCli({"controller", "-A", "-n", "x"}, env2), kExitUsage);
   EXPECT_NE(err2.text().find("not both"), std::string::npos) << err2.text();
   EXPECT_EQ(RunCli({"controller", "--interval", "soon"}, env2), kExitUsage);
+}
+
+TEST_F(SyncControllerKubesimTest, TheLoopReconcilesEveryIntervalUntilInterrupted) {
+  PutApp("loop", "{automated: {selfHeal: true}}", AppManifests("loop-web"), "unused");
+  MemoryTerminal out(false), err(false);
+  SystemClock clock;  // self-heal backoff counts real seconds here
+  std::atomic<bool> interrupted{false};
+  CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
+  env.interrupted = &interrupted;
+  std::string root = dir_->path() + "/" + ns_;
+  int code = -1;
+  std::thread loop([&] {
+    code = RunCli({"controller", "--interval", "1s", "-n", ns_, "--local-root", root,
+                   "--wave-timeout", "10s", "--kubeconfig", process_->kubeconfig_path()},
+                  env);
+  });
+  auto wait_for = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 300 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
+  };
+  EXPECT_TRUE(wait_for([&] { return Exists(kDeployment, "loop-web"); })) << "first pass synced";
+  // Drift between passes: a later pass heals it, so the loop really goes round.
+  ASSERT_TRUE(client_->Delete(ObjectKey{kDeployment, ns_, "loop-web"}, DeleteOptions()).ok());
+  EXPECT_TRUE(wait_for([&] { return !Exists(kDeployment, "loop-web"); }));
+  EXPECT_TRUE(wait_for([&] { return Exists(kDeployment, "loop-web"); })) << "healed by a pass";
+  interrupted = true;
+  loop.join();
+  EXPECT_EQ(code, kExitOk) << out.text() << err.text();
+  EXPECT_NE(out.text().find("controller stopped"), std::string::npos) << out.text();
 }
 
 }  // namespace
