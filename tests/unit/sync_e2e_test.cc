@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "git_http_server.h"
 #include "git_test_repo.h"
 #include "kube/client.h"
 #include "kubesim/launcher.h"
@@ -533,6 +534,33 @@ TEST_F(SyncEndToEndTest, AnotherDestinationServerIsReachedThroughItsKubeconfigCo
   EXPECT_EQ(Kubectl("get configmap mlgitops-app-edge -n apps", &out), 0)
       << "the results stay in the control cluster: " << out;
   EXPECT_EQ((*remote)->Stop(), 0);
+}
+
+TEST_F(SyncEndToEndTest, ARepositorySecretBesideTheAppGivesTheGitCredentials) {
+  // A Git server that wants a user and password; the app says nothing about them.
+  if (access(testing::kGitHttpBackend, X_OK) != 0) GTEST_SKIP() << "git is not installed";
+  std::string root = dir_.path() + "/git-root";
+  TestGitRepo repo(root + "/cfg.git");
+  repo.Commit({{"app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: private}\n"}});
+  testing::GitHttpServer server(root, "deploy-bot", "s3cret-from-secret");
+  std::string url = server.url("cfg.git");
+  std::string app = WriteApp("private.yaml", AppYaml("private", url, "app", "team"));
+  std::string out;
+  EXPECT_NE(Mlgitops("sync -f " + app, &out), 0) << "no credentials yet: " << out;
+
+  // Argo CD's repository Secret in the app's namespace.
+  ASSERT_EQ(Kubectl("create secret generic repo-cfg -n apps --from-literal=url=" + url +
+                        " --from-literal=username=deploy-bot"
+                        " --from-literal=password=s3cret-from-secret",
+                    &out),
+            0)
+      << out;
+  ASSERT_EQ(
+      Kubectl("label secret repo-cfg -n apps argocd.argoproj.io/secret-type=repository", &out), 0)
+      << out;
+  EXPECT_EQ(Mlgitops("sync -f " + app, &out), 0) << out;
+  EXPECT_EQ(out.find("s3cret-from-secret"), std::string::npos) << out;
+  EXPECT_EQ(Kubectl("get configmap private -n team", &out), 0) << out;
 }
 
 }  // namespace
