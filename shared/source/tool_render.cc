@@ -64,12 +64,87 @@ class ScratchDir {
   std::string path_;
 };
 
-std::string JsonQuote(const std::string& s) {
-  JsonValue v(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-  return ToJson(v);
+/// The kustomize options of an Application the generated overlay carries.
+constexpr const char* kOverlayOptions[] = {"namePrefix",       "nameSuffix", "namespace",
+                                           "images",           "replicas",   "commonLabels",
+                                           "commonAnnotations"};
+
+bool IsOverlayOption(const std::string& name) {
+  for (const char* option : kOverlayOptions) {
+    if (name == option) return true;
+  }
+  return false;
 }
 
-/// Names of kustomize options set in the app besides namePrefix/nameSuffix/namespace.
+/// One of Argo CD's image overrides ("nginx:1.2", "nginx=ghcr.io/x/nginx:1.2",
+/// "nginx@sha256:...") as a kustomize `images` entry: name, newName, newTag, digest.
+JsonValue KustomizeImage(const std::string& spec, JsonAllocator& a) {
+  std::string name = spec, replacement = spec;
+  size_t eq = spec.find('=');
+  if (eq != std::string::npos) {
+    name = spec.substr(0, eq);
+    replacement = spec.substr(eq + 1);
+  }
+  std::string new_name = replacement, tag, digest;
+  size_t at = replacement.find('@');
+  if (at != std::string::npos) {
+    digest = replacement.substr(at + 1);
+    new_name = replacement.substr(0, at);
+  } else {
+    size_t colon = replacement.rfind(':');
+    size_t slash = replacement.rfind('/');
+    if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+      tag = replacement.substr(colon + 1);
+      new_name = replacement.substr(0, colon);
+    }
+  }
+  if (eq == std::string::npos) {
+    name = new_name;  // "nginx:1.2" retags nginx
+    new_name.clear();
+  }
+  JsonValue image(rapidjson::kObjectType);
+  image.AddMember("name", JsonValue(name.c_str(), a), a);
+  if (!new_name.empty()) image.AddMember("newName", JsonValue(new_name.c_str(), a), a);
+  if (!tag.empty()) image.AddMember("newTag", JsonValue(tag.c_str(), a), a);
+  if (!digest.empty()) image.AddMember("digest", JsonValue(digest.c_str(), a), a);
+  return image;
+}
+
+/// The overlay's kustomization: the source as its resource plus the app's options; "" when the
+/// app sets none (the source is rendered as it is).
+std::string OverlayKustomization(const ApplicationSourceKustomize& k, const std::string& resource) {
+  rapidjson::Document options;
+  options.Parse(k.raw.c_str(), k.raw.size());
+  if (options.HasParseError() || !options.IsObject()) return "";
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  doc.AddMember("apiVersion", "kustomize.config.k8s.io/v1beta1", a);
+  doc.AddMember("kind", "Kustomization", a);
+  JsonValue resources(rapidjson::kArrayType);
+  resources.PushBack(JsonValue(resource.c_str(), a), a);
+  doc.AddMember("resources", resources, a);
+  bool any = false;
+  for (const auto& member : options.GetObject()) {
+    std::string name = member.name.GetString();
+    const JsonValue& v = member.value;
+    bool empty = v.IsNull() || (v.IsString() && v.GetStringLength() == 0) ||
+                 (v.IsArray() && v.Empty()) || (v.IsObject() && v.MemberCount() == 0);
+    if (empty || !IsOverlayOption(name)) continue;
+    any = true;
+    if (name == "images" && v.IsArray()) {
+      JsonValue images(rapidjson::kArrayType);
+      for (const JsonValue& image : v.GetArray()) {
+        if (image.IsString()) images.PushBack(KustomizeImage(image.GetString(), a), a);
+      }
+      doc.AddMember("images", images, a);
+      continue;
+    }
+    doc.AddMember(JsonValue(name.c_str(), a), JsonValue(v, a), a);
+  }
+  return any ? ToJson(doc) + "\n" : "";
+}
+
+/// Names of kustomize options set in the app that the overlay does not carry.
 std::vector<std::string> UnsupportedKustomizeOptions(const ApplicationSourceKustomize& k) {
   std::vector<std::string> out;
   if (k.raw.empty()) return out;
@@ -78,7 +153,7 @@ std::vector<std::string> UnsupportedKustomizeOptions(const ApplicationSourceKust
   if (doc.HasParseError() || !doc.IsObject()) return out;
   for (const auto& member : doc.GetObject()) {
     std::string name = member.name.GetString();
-    if (name == "namePrefix" || name == "nameSuffix" || name == "namespace") continue;
+    if (IsOverlayOption(name)) continue;
     const JsonValue& v = member.value;
     bool empty = v.IsNull() || (v.IsString() && v.GetStringLength() == 0) ||
                  (v.IsArray() && v.Empty()) || (v.IsObject() && v.MemberCount() == 0) ||
@@ -129,23 +204,18 @@ Result<std::vector<Object>> RenderKustomize(const std::string& source_dir,
     if (!unsupported.empty()) {
       std::string names;
       for (const auto& n : unsupported) names += (names.empty() ? "" : ", ") + n;
-      return Status::Unsupported(ctx.display + ": kustomize options " + names +
-                                 " are not supported yet (namePrefix, nameSuffix and namespace "
-                                 "are); put them in the kustomization.yaml");
+      return Status::Unsupported(
+          ctx.display + ": kustomize options " + names +
+          " are not supported yet (namePrefix, nameSuffix, namespace, images, replicas, "
+          "commonLabels and commonAnnotations are); put them in the kustomization.yaml");
     }
-    if (!k.name_prefix.empty() || !k.name_suffix.empty() || !k.namespace_.empty()) {
-      if (overlay.path().empty()) return Status::IOError(ctx.display + ": no temporary directory");
-      std::error_code ec;
-      std::string relative = fs::relative(source_dir, overlay.path(), ec).string();
-      if (ec) return Status::IOError(ctx.display + ": cannot relate the overlay to the source");
-      std::string text =
-          "{\"apiVersion\": \"kustomize.config.k8s.io/v1beta1\", \"kind\": "
-          "\"Kustomization\", \"resources\": [" +
-          JsonQuote(relative) + "]";
-      if (!k.name_prefix.empty()) text += ", \"namePrefix\": " + JsonQuote(k.name_prefix);
-      if (!k.name_suffix.empty()) text += ", \"nameSuffix\": " + JsonQuote(k.name_suffix);
-      if (!k.namespace_.empty()) text += ", \"namespace\": " + JsonQuote(k.namespace_);
-      Status s = WriteFileAtomic(overlay.path() + "/kustomization.yaml", text + "}\n");
+    if (overlay.path().empty()) return Status::IOError(ctx.display + ": no temporary directory");
+    std::error_code ec;
+    std::string relative = fs::relative(source_dir, overlay.path(), ec).string();
+    if (ec) return Status::IOError(ctx.display + ": cannot relate the overlay to the source");
+    std::string text = OverlayKustomization(k, relative);
+    if (!text.empty()) {
+      Status s = WriteFileAtomic(overlay.path() + "/kustomization.yaml", text);
       if (!s.ok()) return s;
       target = overlay.path();
     }

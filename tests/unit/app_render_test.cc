@@ -155,9 +155,48 @@ TEST_F(AppRenderTest, RealKustomizeWithAppPrefixAndNamespace) {
   EXPECT_EQ(r->objects[0].label("team").value_or(""), "ml");
 
   auto unsupported = RenderApplication(
-      SingleSource("k", "    kustomize:\n      images: [\"busybox:1.36\"]\n"), options_);
+      SingleSource("k", "    kustomize:\n      patches: [{patch: x}]\n"), options_);
   ASSERT_FALSE(unsupported.ok());
-  EXPECT_NE(unsupported.status().message().find("images"), std::string::npos);
+  EXPECT_NE(unsupported.status().message().find("patches"), std::string::npos);
+}
+
+TEST_F(AppRenderTest, RealKustomizeWithAppImagesReplicasAndCommonMetadata) {
+  repo_.Commit({{"k/kustomization.yaml", "resources: [deploy.yaml]\n"},
+                {"k/deploy.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ranker}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ranker}}
+  template:
+    metadata: {labels: {app: ranker}}
+    spec:
+      containers:
+      - {name: server, image: "ghcr.io/example/ranker:1.0"}
+      - {name: sidecar, image: "busybox:1.35"}
+)"}});
+  SystemProcessRunner system;
+  options_.runner = &system;
+  // Argo CD's forms: a new name and tag for one image, a new tag only for another.
+  auto r = RenderApplication(
+      SingleSource("k",
+                   "    kustomize:\n"
+                   "      images: [\"ghcr.io/example/ranker=registry.local/ranker:2.1\", "
+                   "\"busybox:1.36\"]\n"
+                   "      replicas: [{name: ranker, count: 3}]\n"
+                   "      commonLabels: {team: ml}\n"
+                   "      commonAnnotations: {owner: fraud-team}\n"),
+      options_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->objects.size(), 1u);
+  const JsonValue& d = r->objects[0].json();
+  EXPECT_EQ(GetInt(d, "spec.replicas"), 3);
+  const JsonValue* containers = Find(d, "spec.template.spec.containers");
+  ASSERT_TRUE(containers && containers->IsArray() && containers->Size() == 2);
+  EXPECT_EQ(GetString((*containers)[0], "image"), "registry.local/ranker:2.1");
+  EXPECT_EQ(GetString((*containers)[1], "image"), "busybox:1.36");
+  EXPECT_EQ(r->objects[0].label("team").value_or(""), "ml");
+  EXPECT_EQ(r->objects[0].annotation("owner").value_or(""), "fraud-team");
 }
 
 TEST_F(AppRenderTest, HelmMissingBinaryIsAClearError) {
