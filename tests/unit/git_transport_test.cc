@@ -35,6 +35,9 @@ extern char** environ;
 namespace mlgitops {
 namespace {
 
+using mlgitops::testing::FreePort;
+using mlgitops::testing::PortAccepts;
+
 using testing::GitHttpServer;
 using testing::ReadFile;
 using testing::RunCommand;
@@ -81,29 +84,6 @@ TEST(GitTransportTest, SmartHttpWithBasicAuth) {
   EXPECT_EQ(bad_url.status().message().find("alice:"), std::string::npos);
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool PortOpen(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 /// sshd on 127.0.0.1 as the current user, with its own host key and authorized_keys.
 class TestSshd {
  public:
@@ -132,7 +112,7 @@ class TestSshd {
       pid_ = -1;
     }
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 100 && pid_ > 0 && !PortOpen(port_); ++i) {
+    for (int i = 0; i < 100 && pid_ > 0 && !PortAccepts(port_); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
     }
   }
@@ -142,7 +122,7 @@ class TestSshd {
       ::waitpid(pid_, nullptr, 0);
     }
   }
-  bool running() const { return pid_ > 0 && PortOpen(port_); }
+  bool running() const { return pid_ > 0 && PortAccepts(port_); }
   int port() const { return port_; }
   std::string KnownHostsLine(const std::string& key_file) const {
     return "[127.0.0.1]:" + std::to_string(port_) + " " + ReadFile(dir_ + "/" + key_file);

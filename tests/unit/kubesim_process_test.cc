@@ -21,6 +21,9 @@
 namespace mlgitops::kubesim {
 namespace {
 
+using mlgitops::testing::FreePort;
+using mlgitops::testing::PortAccepts;
+
 using mlgitops::testing::RunCommand;
 using mlgitops::testing::TempDir;
 
@@ -47,18 +50,6 @@ class KubesimProcessTest : public ::testing::Test {
 
   TempDir dir_;
 };
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 TEST_F(KubesimProcessTest, HelpDocumentsTheFaultSpecAndBadFlagsFail) {
   std::string out;

@@ -36,6 +36,11 @@ class TempDir {
 Object ParseOne(std::string_view yaml);
 std::string ReadFile(const std::string& path);
 
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to 0, then released).
+int FreePort();
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+bool PortAccepts(int port);
+
 /// Runs `command` through /bin/sh, capturing stdout (stderr too when merge_stderr);
 /// returns the exit status (or -1).
 int RunCommand(const std::string& command, std::string* output, bool merge_stderr = false);

@@ -20,39 +20,15 @@
 namespace mlgitops {
 namespace {
 
+using mlgitops::testing::FreePort;
+using mlgitops::testing::PortAccepts;
+
 using kubesim::KubesimProcess;
 using kubesim::LaunchOptions;
 using testing::RunCommand;
 using testing::TempDir;
 
 constexpr char kWebhookNamespace[] = "mlgitops-webhook";
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
 
 class WebhookEndToEndTest : public ::testing::Test {
  protected:
@@ -123,10 +99,10 @@ class WebhookEndToEndTest : public ::testing::Test {
             "--tls-key", key.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    for (int i = 0; i < 200 && !Accepts(port_); ++i) {
+    for (int i = 0; i < 200 && !PortAccepts(port_); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    ASSERT_TRUE(Accepts(port_)) << testing::ReadFile(log);
+    ASSERT_TRUE(PortAccepts(port_)) << testing::ReadFile(log);
     // kubesim has no pods behind Services: this annotation says where the Service answers.
     std::string out;
     ASSERT_EQ(

@@ -33,6 +33,9 @@ extern char** environ;
 namespace mlgitops {
 namespace {
 
+using mlgitops::testing::FreePort;
+using mlgitops::testing::PortAccepts;
+
 using testing::KeyPair;
 using testing::TempDir;
 using testing::TestCa;
@@ -577,18 +580,6 @@ TEST_F(WebhookServerTest, ShutdownDrainsInFlightRequestAndClosesIdleConnections)
 }
 
 // ---- The binary. ----
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t size = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 TEST_F(WebhookServerTest, BinaryServesAndExitsZeroOnSigterm) {
   const int port = FreePort();
