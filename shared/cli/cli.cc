@@ -90,6 +90,17 @@ FlagSpec ConfigFlag() {
                   ""};
 }
 
+// sync and rollback: the app's flags, `more`, then what every sync run takes.
+std::vector<FlagSpec> SyncFlags(std::vector<FlagSpec> more) {
+  more.push_back({"timeout", 0, true, "D", "Fail the whole sync after D (0: no limit)", "0"});
+  more.push_back({"wave-timeout", 0, true, "D", "Fail when a wave is not healthy within D", "10m"});
+  more.push_back({"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""});
+  more.push_back(OutputFlag("table|json", "table"));
+  more.push_back(ConfigFlag());
+  more.push_back(HelpFlag());
+  return AppFlags(std::move(more));
+}
+
 std::string CommandHelp(const Command& c) {
   std::string out = std::string(c.summary) + "\n\nUsage:\n  kubectl mlgitops " + c.usage + "\n";
   if (c.examples && *c.examples) out += std::string("\nExamples:\n") + c.examples;
@@ -194,21 +205,16 @@ const std::vector<Command>& Commands() {
        "  kubectl mlgitops sync fraud-detection -n ml\n"
        "  kubectl mlgitops sync -f app.yaml --prune --wave-timeout 20m\n"
        "  kubectl mlgitops sync -f app.yaml --resource apps/Deployment/ranker --dry-run\n",
-       AppFlags(
-           {{"revision", 0, true, "REV", "Branch, tag or commit instead of targetRevision", ""},
-            {"dry-run", 0, false, "", "Server dry run: show what would change, change nothing", ""},
-            {"prune", 0, false, "", "Delete tracked objects that are no longer in Git", ""},
-            {"force", 0, false, "", "Replace objects whose changes cannot be applied in place", ""},
-            {"resource", 0, true, "KIND/NAME",
-             "Sync only this resource ([GROUP/]KIND/[NS/]NAME or GROUP:KIND:[NS/]NAME); "
-             "repeatable",
-             ""},
-            {"timeout", 0, true, "D", "Fail the whole sync after D (0: no limit)", "0"},
-            {"wave-timeout", 0, true, "D", "Fail when a wave is not healthy within D", "10m"},
-            {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
-            OutputFlag("table|json", "table"),
-            ConfigFlag(),
-            HelpFlag()}),
+       SyncFlags({
+           {"revision", 0, true, "REV", "Branch, tag or commit instead of targetRevision", ""},
+           {"dry-run", 0, false, "", "Server dry run: show what would change, change nothing", ""},
+           {"prune", 0, false, "", "Delete tracked objects that are no longer in Git", ""},
+           {"force", 0, false, "", "Replace objects whose changes cannot be applied in place", ""},
+           {"resource", 0, true, "KIND/NAME",
+            "Sync only this resource ([GROUP/]KIND/[NS/]NAME or GROUP:KIND:[NS/]NAME); "
+            "repeatable",
+            ""},
+       }),
        RunSync},
       {"diff", "Show how the cluster differs from an app's desired state",
        "diff APP | -f APP.yaml [--revision R] [--local DIR]",
@@ -249,13 +255,7 @@ const std::vector<Command>& Commands() {
       {"rollback", "Sync an app back to the revision of an earlier history entry",
        "rollback APP [ID] | -f APP.yaml [ID] [sync flags]",
        "  kubectl mlgitops rollback fraud-detection 3 -n ml\n",
-       AppFlags({{"prune", 0, false, "", "Delete tracked objects not in that revision", ""},
-                 {"timeout", 0, true, "D", "Fail the whole sync after D (0: no limit)", "0"},
-                 {"wave-timeout", 0, true, "D", "Fail when a wave is not healthy within D", "10m"},
-                 {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
-                 OutputFlag("table|json", "table"),
-                 ConfigFlag(),
-                 HelpFlag()}),
+       SyncFlags({{"prune", 0, false, "", "Delete tracked objects not in that revision", ""}}),
        RunRollback},
       {"controller", "Run the application controller: compare, auto-sync and self-heal apps",
        "controller [--interval D] [-n NS | -A] [--once] [--local-root DIR]",
