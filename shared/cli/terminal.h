@@ -27,19 +27,6 @@ class StdTerminal : public Terminal {
   FILE* stream_;
 };
 
-/// In-memory terminal for tests.
-class MemoryTerminal : public Terminal {
- public:
-  explicit MemoryTerminal(bool is_tty = false) : is_tty_(is_tty) {}
-  bool IsTerminal() const override { return is_tty_; }
-  void Write(std::string_view text) override { text_.append(text); }
-  const std::string& text() const { return text_; }
-
- private:
-  bool is_tty_;
-  std::string text_;
-};
-
 enum class Color { kNone, kGreen, kYellow, kRed, kBlue, kCyan, kGray, kBold };
 
 struct Cell {

@@ -1,5 +1,6 @@
 // KubeClient: the Kubernetes operations mlgitops performs, behind one interface so the core runs
-// against a cluster or kubesim (HttpKubeClient, over HTTPS) or in memory (FakeKubeClient).
+// against a cluster or kubesim (HttpKubeClient, over HTTPS) or, in tests, in memory
+// (FakeKubeClient in tests/support).
 #pragma once
 
 #include <chrono>

@@ -269,13 +269,13 @@ void KillAndReap(pid_t pid, int* wait_status) {
   }
 }
 
+}  // namespace
+
 Status SpawnFailure(const std::string& program, int error) {
   std::string what = "cannot run \"" + program + "\": " + strerror(error);
   if (error == ENOENT) return Status::NotFound(what);
   return Status::IOError(what);
 }
-
-}  // namespace
 
 GetEnvFn ProcessGetEnv() {
   return [](const char* name) -> const char* { return std::getenv(name); };
@@ -341,45 +341,6 @@ Result<ProcessResult> SystemProcessRunner::Run(const ProcessRequest& request) {
   if (WIFEXITED(wait_status)) result.exit_code = WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) result.term_signal = WTERMSIG(wait_status);
   return result;
-}
-
-void FakeProcessRunner::On(const std::string& program, Handler handler) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  handlers_[program] = std::move(handler);
-}
-
-void FakeProcessRunner::OnOutput(const std::string& program, int exit_code, std::string stdout_text,
-                                 std::string stderr_text) {
-  On(program, [=](const ProcessRequest&) -> Result<ProcessResult> {
-    ProcessResult result;
-    result.exit_code = exit_code;
-    result.stdout_text = stdout_text;
-    result.stderr_text = stderr_text;
-    return result;
-  });
-}
-
-Result<ProcessResult> FakeProcessRunner::Run(const ProcessRequest& request) {
-  Handler handler;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    calls_.push_back(request);
-    std::string program = request.argv.empty() ? "" : request.argv[0];
-    auto it = handlers_.find(program);
-    if (it == handlers_.end()) return SpawnFailure(program, ENOENT);
-    handler = it->second;
-  }
-  return handler(request);
-}
-
-std::vector<ProcessRequest> FakeProcessRunner::calls() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return calls_;
-}
-
-size_t FakeProcessRunner::call_count() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return calls_.size();
 }
 
 }  // namespace mlgitops

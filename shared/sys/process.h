@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,32 +56,15 @@ class ProcessRunner {
   virtual Result<ProcessResult> Run(const ProcessRequest& request) = 0;
 };
 
+/// The error a program that cannot be started gives: NotFound when it is missing (ENOENT), an
+/// IOError otherwise; the message names the program.
+Status SpawnFailure(const std::string& program, int error);
+
 /// posix_spawn without a shell; the child gets its own process group so a timeout kills the
 /// whole tree, and every child is reaped before Run returns.
 class SystemProcessRunner : public ProcessRunner {
  public:
   Result<ProcessResult> Run(const ProcessRequest& request) override;
-};
-
-/// In-memory runner for tests: programs are handlers keyed by argv[0]; every request is recorded.
-class FakeProcessRunner : public ProcessRunner {
- public:
-  using Handler = std::function<Result<ProcessResult>(const ProcessRequest&)>;
-
-  void On(const std::string& program, Handler handler);
-  /// A program that exits with `exit_code` after printing the given text.
-  void OnOutput(const std::string& program, int exit_code, std::string stdout_text,
-                std::string stderr_text = "");
-  /// Unknown programs fail as a missing executable does.
-  Result<ProcessResult> Run(const ProcessRequest& request) override;
-
-  std::vector<ProcessRequest> calls() const;
-  size_t call_count() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, Handler> handlers_;
-  std::vector<ProcessRequest> calls_;
 };
 
 }  // namespace mlgitops

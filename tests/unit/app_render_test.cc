@@ -10,11 +10,13 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/memory_terminal.h"
 #include "cli/terminal.h"
 #include "git_test_repo.h"
 #include "object/clock.h"
 #include "object/timeutil.h"
 #include "source/tool_render.h"
+#include "sys/fake_process_runner.h"
 #include "test_util.h"
 
 namespace mlgitops {

@@ -7,6 +7,7 @@
 
 #include "app/application.h"
 #include "cli/cli.h"
+#include "cli/memory_terminal.h"
 #include "object/timeutil.h"
 #include "object/yaml_loader.h"
 #include "test_util.h"

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "cli/memory_terminal.h"
 #include "kube/fake_client.h"
 #include "object/timeutil.h"
 #include "object/yaml_loader.h"

@@ -13,6 +13,7 @@
 #include "object/clock.h"
 #include "object/object.h"
 #include "object/timeutil.h"
+#include "sys/fake_process_runner.h"
 #include "sys/redact.h"
 #include "test_util.h"
 

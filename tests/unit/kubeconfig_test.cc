@@ -10,6 +10,7 @@
 
 #include "object/object.h"
 #include "object/yaml_loader.h"
+#include "sys/fake_process_runner.h"
 #include "sys/redact.h"
 #include "test_util.h"
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "sys/fake_process_runner.h"
 #include "test_util.h"
 
 namespace mlgitops {

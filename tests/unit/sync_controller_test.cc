@@ -15,6 +15,7 @@
 
 #include "cli/app_target.h"
 #include "cli/cli.h"
+#include "cli/memory_terminal.h"
 #include "cli/terminal.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/memory_terminal.h"
+
 namespace mlgitops {
 namespace {
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/memory_terminal.h"
 #include "kubesim/launcher.h"
 #include "kubesim_test_util.h"
 #include "object/base64.h"
