@@ -209,7 +209,10 @@ const std::vector<Command>& Commands() {
            {"revision", 0, true, "REV", "Branch, tag or commit instead of targetRevision", ""},
            {"dry-run", 0, false, "", "Server dry run: show what would change, change nothing", ""},
            {"prune", 0, false, "", "Delete tracked objects that are no longer in Git", ""},
-           {"force", 0, false, "", "Replace objects whose changes cannot be applied in place", ""},
+           {"force", 0, false, "",
+            "Delete and recreate objects whose changes the server refuses in place (immutable "
+            "fields), as sync option Force=true; take over fields other managers own",
+            ""},
            {"resource", 0, true, "KIND/NAME",
             "Sync only this resource ([GROUP/]KIND/[NS/]NAME or GROUP:KIND:[NS/]NAME); "
             "repeatable",

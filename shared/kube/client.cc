@@ -483,6 +483,20 @@ Result<Object> HttpKubeClient::Create(const Object& object, const WriteOptions& 
       Repeatable::kIfNotSent);
 }
 
+Result<Object> HttpKubeClient::Replace(const Object& object, const WriteOptions& options) {
+  GroupVersionKind gvk = GroupVersionKind::Of(object);
+  auto target = Locate(gvk, object.namespace_(), object.name(), "update", false);
+  if (!target.ok()) return target.status();
+  Object body = BodyFor(target.value(), object);
+  std::string query =
+      Query({{"fieldManager", options.field_manager}, {"dryRun", DryRun(options.dry_run)}});
+  // A PUT is idempotent: the same body may be sent again after a lost answer.
+  return SendForObject(
+      target.value(),
+      MakeRequest("PUT", target->path + query, ToJson(body.json()), "application/json"),
+      Repeatable::kAlways);
+}
+
 Status HttpKubeClient::Delete(const ObjectKey& key, const DeleteOptions& options) {
   auto target = Locate(key.gvk, key.namespace_, key.name, "delete", false);
   if (!target.ok()) return target.status();

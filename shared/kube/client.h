@@ -135,6 +135,9 @@ class KubeClient {
   virtual Result<Object> Patch(const ObjectKey& key, PatchType type, std::string_view patch,
                                const WriteOptions& options) = 0;
   virtual Result<Object> Create(const Object& object, const WriteOptions& options) = 0;
+  /// PUT of the whole object (kubectl replace): NotFound when it does not exist. Without
+  /// metadata.resourceVersion the update is unconditional.
+  virtual Result<Object> Replace(const Object& object, const WriteOptions& options) = 0;
   /// NotFound when the object is already gone.
   virtual Status Delete(const ObjectKey& key, const DeleteOptions& options) = 0;
   /// Streams changes to `handler` until it returns false, the timeout passes or the server
@@ -171,6 +174,9 @@ class BorrowedKubeClient : public KubeClient {
   }
   Result<Object> Create(const Object& object, const WriteOptions& options) override {
     return target_.Create(object, options);
+  }
+  Result<Object> Replace(const Object& object, const WriteOptions& options) override {
+    return target_.Replace(object, options);
   }
   Status Delete(const ObjectKey& key, const DeleteOptions& options) override {
     return target_.Delete(key, options);
@@ -241,6 +247,7 @@ class HttpKubeClient : public KubeClient {
   Result<Object> Patch(const ObjectKey& key, PatchType type, std::string_view patch,
                        const WriteOptions& options) override;
   Result<Object> Create(const Object& object, const WriteOptions& options) override;
+  Result<Object> Replace(const Object& object, const WriteOptions& options) override;
   Status Delete(const ObjectKey& key, const DeleteOptions& options) override;
   Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
                             const WatchOptions& options, const WatchHandler& handler) override;

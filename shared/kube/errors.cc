@@ -333,7 +333,31 @@ Status ApiErrorToStatus(const ApiError& error, const RequestSubject& subject,
                         const Redactor& redactor, const std::string& attempts_note) {
   std::string message = subject.Describe() + ": " + DescribeError(error, subject);
   if (!attempts_note.empty()) message += " [" + attempts_note + "]";
-  return MakeStatus(CodeFor(error.http_status), redactor.Redact(message));
+  ApiRefusal refusal;
+  refusal.http_status = error.http_status;
+  refusal.reason = error.reason;
+  for (const StatusCause& c : error.causes) {
+    refusal.causes.push_back({c.reason, c.field, redactor.Redact(c.message)});
+  }
+  return MakeStatus(CodeFor(error.http_status), redactor.Redact(message))
+      .WithApiRefusal(std::move(refusal));
+}
+
+bool HasApiReason(const Status& status, std::string_view reason) {
+  const ApiRefusal* refusal = status.api_refusal();
+  return refusal && refusal->reason == reason;
+}
+
+std::vector<std::string> RefusedFields(const Status& status) {
+  std::vector<std::string> fields;
+  const ApiRefusal* refusal = status.api_refusal();
+  if (!refusal) return fields;
+  for (const ApiRefusal::Cause& c : refusal->causes) {
+    if (!c.field.empty() && std::find(fields.begin(), fields.end(), c.field) == fields.end()) {
+      fields.push_back(c.field);
+    }
+  }
+  return fields;
 }
 
 bool IsAlreadyExists(const Status& status) { return HasReason(status, kAlreadyExists); }

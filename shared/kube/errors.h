@@ -65,6 +65,12 @@ ApiError ParseApiError(int http_status, std::string_view body, std::string_view 
 Status ApiErrorToStatus(const ApiError& error, const RequestSubject& subject,
                         const Redactor& redactor, const std::string& attempts_note = "");
 
+/// True when `status` is an API server's answer with metav1.Status reason `reason` ("Invalid",
+/// "AlreadyExists", ...), read from the answer ApiErrorToStatus kept, never from the message.
+bool HasApiReason(const Status& status, std::string_view reason);
+/// The distinct fields (details.causes[].field) an API server's answer names, in order.
+std::vector<std::string> RefusedFields(const Status& status);
+
 /// True when `status` came from ApiErrorToStatus for an HTTP 409 AlreadyExists answer.
 bool IsAlreadyExists(const Status& status);
 /// True for an HTTP 409 answer of any reason (apply conflict, precondition, modified object).

@@ -34,7 +34,16 @@ std::string Status::ToString() const {
 
 Status Status::Prefixed(const std::string& context) const {
   if (ok()) return *this;
-  return Status(code_, context + ": " + message_);
+  Status prefixed(code_, context + ": " + message_);
+  prefixed.refusal_ = refusal_;
+  return prefixed;
+}
+
+Status Status::WithApiRefusal(ApiRefusal refusal) const {
+  if (ok()) return *this;
+  Status with = *this;
+  with.refusal_ = std::make_shared<const ApiRefusal>(std::move(refusal));
+  return with;
 }
 
 }  // namespace mlgitops

@@ -2,11 +2,27 @@
 // A Status is OK or carries a code and a message that names the object at fault.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace mlgitops {
+
+/// A Kubernetes API server's refusal as the server stated it: the metav1.Status reason and
+/// its details.causes. Kept beside the message so callers classify errors by what the server
+/// said, never by wording (kube/errors.h fills it in and reads it).
+struct ApiRefusal {
+  struct Cause {
+    std::string reason;  // FieldValueInvalid, FieldValueForbidden, FieldManagerConflict, ...
+    std::string field;   // spec.template
+    std::string message;
+  };
+  int http_status = 0;
+  std::string reason;  // Invalid, AlreadyExists, Conflict, NotFound, ...
+  std::vector<Cause> causes;
+};
 
 class Status {
  public:
@@ -40,11 +56,16 @@ class Status {
   std::string ToString() const;
   /// The same error with `context: ` put in front of its message.
   Status Prefixed(const std::string& context) const;
+  /// The same error, carrying what the API server said (see ApiRefusal).
+  Status WithApiRefusal(ApiRefusal refusal) const;
+  /// What the API server said when this error is its refusal; nullptr otherwise.
+  const ApiRefusal* api_refusal() const { return refusal_.get(); }
 
  private:
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
   Code code_ = Code::kOk;
   std::string message_;
+  std::shared_ptr<const ApiRefusal> refusal_;
 };
 
 /// A value or the Status saying why there is none.

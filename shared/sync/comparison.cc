@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "kube/errors.h"
 #include "kube/live_health.h"
 #include "plan/plan.h"
 #include "sync/live_objects.h"
@@ -79,6 +80,13 @@ class Comparer {
       // A namespace the app creates (or CreateNamespace makes) does not exist yet.
       if (!live->has_value() && dry.status().code() == Status::Code::kNotFound) {
         return Finish(r, nullptr, &with_id);
+      }
+      if (live->has_value() && HasApiReason(dry.status(), "Invalid")) {
+        // The server refuses to change the live object in place (an immutable field, or an
+        // invalid manifest): it differs from Git all the same, compared as written there.
+        Finish(r, &**live, &with_id);
+        r->message = dry.status().Prefixed("dry-run apply").message();
+        return;
       }
       return Fail(r, dry.status().Prefixed("dry-run apply"));
     }

@@ -13,6 +13,7 @@
 #include "kube/errors.h"
 #include "kube/live_health.h"
 #include "object/timeutil.h"
+#include "sync/apply_strategy.h"
 #include "sync/live_objects.h"
 #include "sync/parallel.h"
 #include "sync/tracking.h"
@@ -75,7 +76,9 @@ class Operation {
         app_(*input_.app),
         options_(options),
         observer_(observer ? observer : &silent_),
-        start_(SteadyClock::now()) {}
+        start_(SteadyClock::now()),
+        writer_(client, options.field_manager,
+                {options.wave_timeout, options.poll_interval, options.cancel}) {}
 
   Result<SyncResult> Execute();
 
@@ -117,6 +120,17 @@ class Operation {
   void Report(const Task& t) { observer_->OnResource(result_.resources[t.result_index]); }
   ObjectKey KeyOf(const Task& t) const;
   const Object& ObjectOf(const Task& t) const { return t.prune ? t.prune_target : *t.desired; }
+  /// How `t` is written (apply_strategy.h): its Replace/Force options and --force.
+  WriteRequest RequestFor(const Task& t, bool dry_run) const {
+    WriteRequest request;
+    request.desired = &*t.desired;
+    request.key = KeyOf(t);
+    request.ref = result_.resources[t.result_index].ref.ToString();
+    request.live_exists = t.live_exists;
+    request.strategy = WriteStrategyFor(*t.desired, app_, options_.force);
+    request.dry_run = dry_run;
+    return request;
+  }
   std::optional<std::string> OptionOf(const Task& t, std::string_view key) const {
     return ResourceSyncOption(ObjectOf(t), app_, key);
   }
@@ -140,6 +154,7 @@ class Operation {
   SyncObserver silent_;
   SyncObserver* observer_;
   SteadyClock::time_point start_;
+  ResourceWriter writer_;
 
   std::vector<Task> tasks_;
   std::vector<Task> sync_fail_tasks_;
@@ -426,18 +441,20 @@ bool Operation::DryRun() {
       if (options_.dry_run) r.action = "created";
       return;  // hooks are created when their phase comes; nothing to compare
     }
-    ApplyOptions apply;
-    apply.dry_run = true;
-    apply.field_manager = options_.field_manager;
-    auto dry = client_.Apply(*t.desired, apply);
+    auto dry = writer_.Write(RequestFor(t, true));
     if (!dry.ok()) {
       failures[i] = dry.status().message();
       return;
     }
     if (options_.dry_run) {
-      bool same = t.live_exists &&
-                  GetString(dry->json(), "metadata.resourceVersion") == t.live_resource_version;
-      r.action = !t.live_exists ? "created" : same ? "unchanged" : "configured";
+      bool same =
+          t.live_exists && !dry->recreated &&
+          GetString(dry->object.json(), "metadata.resourceVersion") == t.live_resource_version;
+      r.action = !t.live_exists   ? "created"
+                 : dry->recreated ? "recreated"
+                 : same           ? "unchanged"
+                 : dry->replaced  ? "replaced"
+                                  : "configured";
       r.status = "Synced";
       r.message = "(dry run)";
     }
@@ -597,38 +614,24 @@ bool Operation::RunGroup(const std::vector<size_t>& group, const std::string& la
 
 bool Operation::ApplyTask(Task& task) {
   ResourceResult& r = ResultOf(task);
-  ApplyOptions apply;
-  apply.field_manager = options_.field_manager;
-  auto applied = client_.Apply(*task.desired, apply);
-  if (!applied.ok() && options_.force && task.live_exists &&
-      applied.status().code() == Status::Code::kInvalidArgument) {
-    // --force: a change the server refuses in place (an immutable field) is made by replacing
-    // the object, as `kubectl apply --force` does.
-    DeleteOptions del;
-    del.propagation = Propagation::kForeground;
-    Status deleted = client_.Delete(KeyOf(task), del);
-    if (deleted.ok() || deleted.code() == Status::Code::kNotFound) {
-      for (int i = 0; i < 600; ++i) {
-        if (client_.Get(KeyOf(task)).status().code() == Status::Code::kNotFound) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      task.live_exists = false;
-      applied = client_.Apply(*task.desired, apply);
-    }
-  }
-  if (!applied.ok()) {
+  // Server-side apply, or Replace=true's PUT; an immutable-field refusal is recreated under
+  // Force=true / --force and otherwise an error naming the fields (apply_strategy.h).
+  auto written = writer_.Write(RequestFor(task, false));
+  if (!written.ok()) {
     r.status = "SyncFailed";
-    r.message = applied.status().message();
+    r.message = written.status().message();
     task.finished = true;
     return false;
   }
-  std::string version = GetString(applied->json(), "metadata.resourceVersion");
+  std::string version = GetString(written->object.json(), "metadata.resourceVersion");
   r.action = !task.live_exists                       ? "created"
+             : written->recreated                    ? "recreated"
              : version == task.live_resource_version ? "unchanged"
+             : written->replaced                     ? "replaced"
                                                      : "configured";
   r.status = "Synced";
-  task.applied_generation = GetInt(applied->json(), "metadata.generation").value_or(0);
-  task.applied = std::move(*applied);
+  task.applied_generation = GetInt(written->object.json(), "metadata.generation").value_or(0);
+  task.applied = std::move(written->object);
   return true;
 }
 

@@ -3,6 +3,7 @@
 
 #include "kubesim/api_server.h"
 #include "kubesim/apply.h"
+#include "kubesim/immutability.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
@@ -71,6 +72,9 @@ HttpResponse ApiServer::Patch(const Call& call) {
     ApiError e = Invalid(call.type.group, call.type.kind, call.info.name, {});
     e.message = applied.message();
     return ErrorResponse(e);
+  }
+  if (auto refused = CheckPatchedIdentity(call.type, live->json(), root)) {
+    return ErrorResponse(*refused);
   }
   RestoreIdentity(root, live->json(), a);
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
@@ -153,6 +157,9 @@ HttpResponse ApiServer::Apply(const Call& call, const ObjectPtr& live) {
     auto created = CommitCreate(ctx, std::move(result.object), true);
     if (!created.ok()) return ErrorResponse(created.error());
     return JsonResponse(201, Render(created->object, type));
+  }
+  if (auto refused = CheckPatchedIdentity(type, live->json(), result.object.json())) {
+    return ErrorResponse(*refused);
   }
   auto committed = CommitUpdate(ctx, live, std::move(result.object), true);
   if (!committed.ok()) return ErrorResponse(committed.error());

@@ -6,6 +6,7 @@
 #include "kubesim/crd.h"
 #include "kubesim/defaults.h"
 #include "kubesim/field_set.h"
+#include "kubesim/immutability.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
@@ -283,6 +284,12 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
                         "deleted, found new finalizers []string{" +
                             list + "}",
                         "metadata.finalizers"});
+    }
+  }
+  // Immutable fields (immutability.h), judged after defaulting as kube-apiserver does.
+  if (!status_write) {
+    for (StatusCause& c : ImmutableFieldCauses(type, before, root, ctx.manager)) {
+      causes.push_back(std::move(c));
     }
   }
   if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);

@@ -640,6 +640,26 @@ Result<Object> FakeKubeClient::Create(const Object& object, const WriteOptions& 
   return StoreLocked(where.value(), std::move(created), true, options.dry_run);
 }
 
+Result<Object> FakeKubeClient::Replace(const Object& object, const WriteOptions& options) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto where =
+      LocateLocked(GroupVersionKind::Of(object), object.namespace_(), object.name(), "update");
+  if (!where.ok()) return where.status();
+  Status injected = BeginCall("update", where->ref(), &options, false);
+  if (!injected.ok()) return injected;
+  Object* live = FindLocked(where.value());
+  if (!live) return ApiFailure(404, "NotFound", "not found", where->subject);
+  Object replaced = object.Clone();
+  DropServerFields(replaced);
+  // The server keeps the object's identity and creation time.
+  for (const char* key : {"uid", "creationTimestamp", "generation"}) {
+    if (const JsonValue* value = Find(live->json(), std::string("metadata.") + key)) {
+      SetMeta(replaced, key, JsonValue(*value, replaced.allocator()));
+    }
+  }
+  return StoreLocked(where.value(), std::move(replaced), false, options.dry_run);
+}
+
 void FakeKubeClient::DeleteLocked(const std::string& storage_key, const DeleteOptions& options) {
   auto it = objects_.find(storage_key);
   if (it == objects_.end()) return;

@@ -63,6 +63,7 @@ class FakeKubeClient : public KubeClient {
   Result<Object> Patch(const ObjectKey& key, PatchType type, std::string_view patch,
                        const WriteOptions& options) override;
   Result<Object> Create(const Object& object, const WriteOptions& options) override;
+  Result<Object> Replace(const Object& object, const WriteOptions& options) override;
   Status Delete(const ObjectKey& key, const DeleteOptions& options) override;
   Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
                             const WatchOptions& options, const WatchHandler& handler) override;
