@@ -4,6 +4,7 @@
 #include "kubesim/api_server.h"
 #include "kubesim/apply.h"
 #include "kubesim/immutability.h"
+#include "kubesim/field_validation.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
@@ -53,6 +54,13 @@ HttpResponse ApiServer::Patch(const Call& call) {
   }
   auto patch = ParseJson(call.request.body, "patch");
   if (!patch.ok()) return ErrorResponse(BadRequest(patch.status().message()));
+  auto field_mode = ParseFieldValidation(call.request, "PatchOptions");  // field_validation.h
+  if (!field_mode.ok()) return ErrorResponse(field_mode.error());
+  std::vector<FieldProblem> patch_problems;
+  bool json_patch = media == "application/json-patch+json";
+  if (!json_patch && call.type.crd_name.empty()) {
+    DropDuplicateFields(patch->mutable_json(), "", &patch_problems);
+  }
 
   Object next = live->Clone();
   JsonValue& root = next.mutable_json();
@@ -77,6 +85,11 @@ HttpResponse ApiServer::Patch(const Call& call) {
     return ErrorResponse(*refused);
   }
   RestoreIdentity(root, live->json(), a);
+  bool strategic = media == "application/strategic-merge-patch+json";
+  auto fields = ValidatePatchedFields(*field_mode, call.type,
+                                      strategic ? GoValueText(patch->json()) : ToJson(root),
+                                      std::move(patch_problems), root);
+  if (fields) return ErrorResponse(*fields);
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
   auto committed = CommitUpdate(ctx, live, std::move(next), false);
@@ -99,6 +112,13 @@ HttpResponse ApiServer::Apply(const Call& call, const ObjectPtr& live) {
   JsonValue& root = config.mutable_json();
   JsonAllocator& a = config.allocator();
   if (!root.IsObject()) return ErrorResponse(BadRequest("apply patch must be an object"));
+  auto field_mode = ParseFieldValidation(call.request, "PatchOptions");  // field_validation.h
+  if (!field_mode.ok()) return ErrorResponse(field_mode.error());
+  if (type.crd_name.empty()) {
+    std::vector<FieldProblem> duplicates;
+    DropDuplicateFields(root, "", &duplicates);
+    if (*field_mode == FieldValidation::kWarn) WarnFieldProblems(duplicates);
+  }
   std::string api_version = GetString(root, "apiVersion");
   std::string kind = GetString(root, "kind");
   if (api_version.empty() || kind.empty()) {
@@ -139,6 +159,9 @@ HttpResponse ApiServer::Apply(const Call& call, const ObjectPtr& live) {
     return ErrorResponse(NotFound(type.group, type.plural, call.info.name));
   }
 
+  if (auto undeclared = CheckApplyFields(type, call.namespace_, call.info.name, root)) {
+    return ErrorResponse(*undeclared);  // field_validation.h: typed apply configurations
+  }
   ApplyParams params;
   params.manager = manager;
   params.force = call.request.QueryBool("force");

@@ -7,11 +7,13 @@
 #include "kubesim/defaults.h"
 #include "kubesim/field_set.h"
 #include "kubesim/immutability.h"
+#include "kubesim/field_validation.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
 #include "kubesim/object_rules.h"
 #include "kubesim/protobuf.h"
+#include "kubesim/validation.h"
 
 namespace mlgitops::kubesim {
 
@@ -139,6 +141,9 @@ HttpResponse ApiServer::Create(const Call& call) {
   auto body = DecodeBody(call, true);
   if (!body.ok()) return ErrorResponse(body.error());
   Object object = std::move(*body);
+  // Unknown and duplicate fields under the request's fieldValidation (field_validation.h).
+  auto fields = ValidateBodyFields(call.request, call.type, "CreateOptions", object.mutable_json());
+  if (fields) return ErrorResponse(*fields);
   JsonValue& meta = EnsureObject(object.mutable_json(), "metadata", object.allocator());
   std::string name = GetString(meta, "name");
   std::string generate = GetString(meta, "generateName");
@@ -160,6 +165,9 @@ HttpResponse ApiServer::Update(const Call& call) {
   auto body = DecodeBody(call, true);
   if (!body.ok()) return ErrorResponse(body.error());
   Object object = std::move(*body);
+  // Unknown and duplicate fields under the request's fieldValidation (field_validation.h).
+  auto fields = ValidateBodyFields(call.request, call.type, "UpdateOptions", object.mutable_json());
+  if (fields) return ErrorResponse(*fields);
   JsonValue& meta = EnsureObject(object.mutable_json(), "metadata", object.allocator());
   std::string name = GetString(meta, "name");
   if (name.empty()) {
@@ -186,6 +194,7 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   JsonValue& meta = EnsureObject(root, "metadata", a);
   std::string name = GetString(meta, "name");
   std::string ns = type.namespaced ? GetString(meta, "namespace") : "";
+  if (auto undecodable = CheckBuiltinDecoding(type, root)) return *undecodable;  // validation.h
   std::vector<StatusCause> causes = ValidateNameFor(type, name);
   if (causes.empty() && IsCrdType(type)) causes = ValidateCrd(root);
   if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
@@ -209,6 +218,8 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   }
   if (type.has_status) RemoveMember(root, "status");
   ApplyDefaults(type, root, nullptr, a);
+  causes = ValidateBuiltin(type, root);  // validation.h
+  if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
   ApplyInitialStatus(type, root, a);
   if (IsCrdType(type)) SetCrdStatus(root, nullptr, NowTimestamp(), a);
   if (!managed) {
@@ -266,10 +277,12 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   JsonAllocator& a = next.allocator();
   PreserveSystemMetadata(root, before, a);
   if (type.has_status && !status_write) CopyMemberFrom(root, before, "status", a);
+  if (auto undecodable = CheckBuiltinDecoding(type, root)) return *undecodable;  // validation.h
   ApplyDefaults(type, root, &before, a);
 
   std::vector<StatusCause> causes;
   if (IsCrdType(type)) causes = ValidateCrd(root);
+  if (!status_write && causes.empty()) causes = ValidateBuiltin(type, root);  // validation.h
   if (Find(before, "metadata.deletionTimestamp")) {
     std::vector<std::string> had = Finalizers(before);
     std::vector<std::string> added;

@@ -554,21 +554,19 @@ TEST_F(KubesimAdmissionTest, WarningsReachKubectlStderr) {
   EXPECT_TRUE(Contains(stderr_only, "Warning: second warning")) << stderr_only;
 }
 
-TEST_F(KubesimAdmissionTest, DryRunIsRefusedByWebhooksWithSideEffects) {
-  AddWebhook(Hook("effects.kubesim.test").Path("/allow").SideEffects("Some"));
-  std::string out;
-  EXPECT_NE(Kubectl("create configmap rehearsal -n ml --dry-run=server", &out), 0);
-  EXPECT_TRUE(Contains(out, "admission webhook \"effects.kubesim.test\" does not support dry run"))
-      << out;
+TEST_F(KubesimAdmissionTest, WebhooksWithSideEffectsCannotBeConfiguredInV1) {
+  // ValidateValidatingWebhookConfiguration (v1): sideEffects must be None or NoneOnDryRun, so
+  // no v1 webhook can have side effects that would make a dry run refuse it.
   HttpResult r = kubesim_->Request(
-      "POST", "/api/v1/namespaces/ml/configmaps?dryRun=All",
-      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"rehearsal"}})");
-  EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(GetString(ParseOrFail(r.body).json(), "reason"), "BadRequest");
-  EXPECT_EQ(webhook_->Count("/allow"), 0u) << "a webhook with side effects is not called";
-  // Without dry run the same webhook is called as usual.
-  EXPECT_EQ(CreateConfigMap("ml", "real", &out), 0) << out;
-  EXPECT_EQ(webhook_->Count("/allow"), 1u);
+      "POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+      ConfigurationYaml(Hook("effects.kubesim.test").Path("/allow").SideEffects("Some"),
+                        ca_->cert_pem()),
+      "application/yaml");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(GetString(ParseOrFail(r.body).json(), "message"),
+            "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"effects.kubesim.test\" "
+            "is invalid: webhooks[0].sideEffects: Unsupported value: \"Some\": supported values: "
+            "\"None\", \"NoneOnDryRun\"");
 }
 
 TEST_F(KubesimAdmissionTest, DryRunReachesWebhooksWithoutSideEffects) {
