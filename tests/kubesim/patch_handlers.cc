@@ -75,6 +75,8 @@ HttpResponse ApiServer::Patch(const Call& call) {
   RestoreIdentity(root, live->json(), a);
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
+  ctx.patch = true;
   auto committed = CommitUpdate(ctx, live, std::move(next), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, Render(committed->object, call.type));
@@ -149,6 +151,7 @@ HttpResponse ApiServer::Apply(const Call& call, const ObjectPtr& live) {
         ApplyConflictError(type.group, type.plural, call.info.name, result.conflicts));
   }
   WriteContext ctx{type, manager, call.info.subresource, IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
   if (!live) {
     auto created = CommitCreate(ctx, std::move(result.object), true);
     if (!created.ok()) return ErrorResponse(created.error());

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "kubesim/api_server.h"
+#include "kubesim/admission_match.h"
 #include "kubesim/crd.h"
+#include "kubesim/custom_resources.h"
 #include "kubesim/defaults.h"
 #include "kubesim/field_set.h"
 #include "kubesim/json_util.h"
@@ -147,6 +149,7 @@ HttpResponse ApiServer::Create(const Call& call) {
   }
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, "", IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
   auto committed = CommitCreate(ctx, std::move(object), false);
   HttpResponse response = committed.ok() ? JsonResponse(201, Render(committed->object, call.type))
                                          : ErrorResponse(committed.error());
@@ -172,6 +175,7 @@ HttpResponse ApiServer::Update(const Call& call) {
   if (!old) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
   auto committed = CommitUpdate(ctx, old, std::move(object), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, Render(committed->object, call.type));
@@ -187,6 +191,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   std::string ns = type.namespaced ? GetString(meta, "namespace") : "";
   std::vector<StatusCause> causes = ValidateNameFor(type, name);
   if (causes.empty() && IsCrdType(type)) causes = ValidateCrd(root);
+  if (causes.empty() && type.group == "admissionregistration.k8s.io") {
+    causes = ValidateMatchConditions(root);  // admission_match.h
+  }
   if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
   if (type.namespaced) {
     ApiError blocked = CheckNamespaceWritable(type, ns, name);
@@ -210,6 +217,10 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   ApplyDefaults(type, root, nullptr, a);
   ApplyInitialStatus(type, root, a);
   if (IsCrdType(type)) SetCrdStatus(root, nullptr, NowTimestamp(), a);
+  if (!type.crd_name.empty()) {  // schema pruning, defaults, validation (custom_resources.h)
+    CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
+    if (auto refused = PrepareCustomResource(store_, type, &object, nullptr, write)) return *refused;
+  }
   if (!managed) {
     std::vector<ManagedEntry> entries;
     MergeSchema schema(type);
@@ -266,9 +277,14 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   PreserveSystemMetadata(root, before, a);
   if (type.has_status && !status_write) CopyMemberFrom(root, before, "status", a);
   ApplyDefaults(type, root, &before, a);
+  if (!type.crd_name.empty()) {  // schema pruning, defaults, validation (custom_resources.h)
+    CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
+    if (auto refused = PrepareCustomResource(store_, type, &next, &before, write)) return *refused;
+  }
 
   std::vector<StatusCause> causes;
   if (IsCrdType(type)) causes = ValidateCrd(root);
+  if (type.group == "admissionregistration.k8s.io") causes = ValidateMatchConditions(root);
   if (Find(before, "metadata.deletionTimestamp")) {
     std::vector<std::string> had = Finalizers(before);
     std::vector<std::string> added;
