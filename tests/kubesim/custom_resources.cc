@@ -2,6 +2,7 @@
 // fields, default, validate against the schema, then evaluate x-kubernetes-validations.
 #include "kubesim/custom_resources.h"
 
+#include <algorithm>
 #include <set>
 
 #include "kubesim/admission.h"
@@ -134,6 +135,7 @@ std::optional<ApiError> PrepareCustomResource(const Store& store, const Resource
   JsonValue& root = object->mutable_json();
   std::vector<std::string> unknown;
   PruneUnknownFields(root, *schema, &unknown);
+  std::sort(unknown.begin(), unknown.end());  // Go's map order is random; keep ours stable
   if (!unknown.empty()) {
     if (write.apply) {
       // Server-side apply converts the configuration to the schema's type first.

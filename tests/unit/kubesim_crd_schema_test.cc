@@ -4,6 +4,7 @@
 // matchConditions. In process for the exact bodies, then with the real kubectl.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "kubesim/api_server.h"
@@ -121,8 +122,13 @@ class CrdSchemaTest : public ::testing::Test {
     request.path = path.substr(0, q);
     if (q != std::string::npos) {
       std::string query = path.substr(q + 1);
-      size_t eq = query.find('=');
-      request.query.emplace(query.substr(0, eq), query.substr(eq + 1));
+      for (size_t start = 0; start < query.size();) {
+        size_t amp = std::min(query.find('&', start), query.size());
+        std::string pair = query.substr(start, amp - start);
+        size_t eq = pair.find('=');
+        request.query.emplace(pair.substr(0, eq), pair.substr(eq + 1));
+        start = amp + 1;
+      }
     }
     request.body = body;
     request.content_type = content_type;
@@ -277,7 +283,7 @@ TEST_F(CrdSchemaTest, EveryWritePathIsValidated) {
                 .status,
             422);
   HttpResponse applied =
-      Call("PATCH", path + "?fieldManager=test",
+      Call("PATCH", path + "?fieldManager=test&force=true",
            "apiVersion: ml.io/v1\nkind: Widget\nmetadata: {name: w}\nspec: {mode: Auto, "
            "replicas: 12}\n",
            "application/apply-patch+yaml");
