@@ -237,8 +237,8 @@ std::optional<Admission::Invocation> Admission::Match(const Webhook& hook,
   if (!hook.match_conditions.empty()) {
     // matchConditions see the request the webhook would get (admission_match.h); an
     // evaluation error under failurePolicy Fail refuses the request with 403.
-    std::string review = ReviewRequestJson(attrs, version, "v1", "", AdmissionRequestScope::Active(),
-                                           object, old);
+    std::string review =
+        ReviewRequestJson(attrs, version, "v1", "", AdmissionRequestScope::Active(), object, old);
     MatchDecision decision = EvaluateMatchConditions(hook, review);
     if (!decision.error.empty()) {
       *refusal = Forbidden(type.group, type.plural, attrs.name, decision.error);
@@ -400,7 +400,9 @@ std::optional<ApiError> Admission::Admit(const AdmissionAttributes& attrs, Objec
   std::optional<Object> old_scale;
   if (scale && old) old_scale = ScaleOf(*old, *attrs.type);
   const JsonValue* old_view = old_scale ? &old_scale->json() : old;
-  auto view_of = [&](const Object& o) { return scale ? ScaleOf(o.json(), *attrs.type) : o.Clone(); };
+  auto view_of = [&](const Object& o) {
+    return scale ? ScaleOf(o.json(), *attrs.type) : o.Clone();
+  };
   std::optional<Object> view;
   if (object) view = view_of(*object);
 

@@ -31,13 +31,13 @@ struct ResourceType {
   std::vector<std::string> verbs;
   bool has_status = false;        // status subresource: main writes ignore .status
   bool has_scale = false;         // scale subresource: an autoscaling/v1 Scale over spec.replicas
-  // A CRD's scale subresource paths without the leading dot ("spec.replicas"); "" for built-ins.
-  std::string scale_spec_path, scale_status_path, scale_selector_path;
   bool tracks_generation = true;  // metadata.generation bumped on spec changes
   std::string crd_name;           // set for custom resources
   std::vector<PrinterColumn> printer_columns;  // custom resources only
   /// CRD lists declared as maps (x-kubernetes-list-type: map) by dotted path, for merges.
   std::map<std::string, std::vector<std::string>> list_map_keys;
+  // A CRD's scale subresource paths without the leading dot ("spec.replicas"); "" for built-ins.
+  std::string scale_spec_path, scale_status_path, scale_selector_path;
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }
   /// Version-independent storage key, e.g. "apps/deployments".

@@ -49,6 +49,9 @@ struct Value {
 std::string TypeName(const Value& v);
 /// CEL's heterogeneous equality (1 == 1.0; values of unrelated types are unequal).
 bool Equal(const Value& a, const Value& b);
+bool IsNumber(const Value& v);
+/// Orders two numbers of any numeric kinds exactly: -1, 0, 1, or 2 when unordered (NaN).
+int CompareNumbers(const Value& a, const Value& b);
 /// JSON to CEL without a schema: integral numbers become int, others double.
 Value FromJson(const JsonValue& v);
 

@@ -45,8 +45,8 @@ Object ScaleOf(const JsonValue& object, const ResourceType& type) {
   if (!type.crd_name.empty()) {
     // Custom resources (apiextensions scale): absent values read as 0 and "".
     SetPath(root, "spec.replicas", JsonValue(GetInt(object, type.scale_spec_path).value_or(0)), a);
-    SetPath(root, "status.replicas",
-            JsonValue(GetInt(object, type.scale_status_path).value_or(0)), a);
+    SetPath(root, "status.replicas", JsonValue(GetInt(object, type.scale_status_path).value_or(0)),
+            a);
     std::string selector =
         type.scale_selector_path.empty() ? "" : GetString(object, type.scale_selector_path);
     SetPath(root, "status.selector", Str(selector, a), a);
@@ -62,7 +62,8 @@ HttpResponse ApiServer::Scale(const Call& call) {
   std::lock_guard<std::recursive_mutex> lock(write_mu_);
   ObjectPtr live = store_.Get(call.type.storage_key(), call.namespace_, call.info.name);
   if (!live) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
-  if (call.info.verb == "get") return JsonResponse(200, ToJson(ScaleOf(live->json(), call.type).json()));
+  if (call.info.verb == "get")
+    return JsonResponse(200, ToJson(ScaleOf(live->json(), call.type).json()));
   if (call.info.verb != "update" && call.info.verb != "patch") {
     return ErrorResponse(MethodNotAllowedOnResource());
   }
@@ -86,8 +87,7 @@ HttpResponse ApiServer::Scale(const Call& call) {
                   "spec.replicas"}}));
   }
   Object next = live->Clone();
-  SetPath(next.mutable_json(), SpecReplicasPath(call.type), JsonValue(*replicas),
-          next.allocator());
+  SetPath(next.mutable_json(), SpecReplicasPath(call.type), JsonValue(*replicas), next.allocator());
   std::string sent_rv = GetString(scale.json(), "metadata.resourceVersion");
   if (!sent_rv.empty()) {
     SetPath(next.mutable_json(), "metadata.resourceVersion", Str(sent_rv, next.allocator()),

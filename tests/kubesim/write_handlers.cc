@@ -2,8 +2,8 @@
 // metadata, defaults, generation, status-subresource rules, managedFields, dry run.
 #include <algorithm>
 
-#include "kubesim/api_server.h"
 #include "kubesim/admission_match.h"
+#include "kubesim/api_server.h"
 #include "kubesim/crd.h"
 #include "kubesim/custom_resources.h"
 #include "kubesim/defaults.h"
@@ -219,7 +219,8 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   if (IsCrdType(type)) SetCrdStatus(root, nullptr, NowTimestamp(), a);
   if (!type.crd_name.empty()) {  // schema pruning, defaults, validation (custom_resources.h)
     CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
-    if (auto refused = PrepareCustomResource(store_, type, &object, nullptr, write)) return *refused;
+    if (auto refused = PrepareCustomResource(store_, type, &object, nullptr, write))
+      return *refused;
   }
   if (!managed) {
     std::vector<ManagedEntry> entries;

@@ -444,6 +444,36 @@ INSTANTIATE_TEST_SUITE_P(
                 "subresources.scale.specReplicasPath: Invalid value: \".replicas\": should be a "
                 "json path under .spec"}));
 
+// The CRDs the product ships and its tests apply are structural and accepted as on a real
+// cluster (apiextensions ValidateCustomResourceDefinition).
+TEST_F(CrdSchemaTest, ProductAndFixtureCrdsAreValidStructuralSchemas) {
+  for (const char* file :
+       {"/manifests/crds/application.yaml", "/tests/fixtures/kubesim/ml-crds.yaml"}) {
+    std::string all = mlgitops::testing::ReadFile(mlgitops::testing::SourceDir() + file);
+    size_t start = 0;
+    int created = 0;
+    while (start < all.size()) {
+      size_t end = all.find("\n---", start);
+      std::string doc =
+          all.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      start = end == std::string::npos ? all.size() : end + 4;
+      if (doc.find("kind: CustomResourceDefinition") == std::string::npos) continue;
+      HttpResponse r = Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc,
+                            "application/yaml");
+      EXPECT_EQ(r.status, 201) << file << ": " << r.body;
+      ++created;
+    }
+    EXPECT_GT(created, 0) << file;
+  }
+  // An Application keeps its free-form spec (preserve-unknown-fields) through pruning.
+  HttpResponse app =
+      Call("POST", "/apis/mlgitops.io/v1alpha1/namespaces/default/applications",
+           R"({"metadata":{"name":"a"},"spec":{"source":{"path":"x"},"anything":1}})");
+  ASSERT_EQ(app.status, 201) << app.body;
+  EXPECT_EQ(GetString(ParseOrFail(app.body).json(), "spec.source.path"), "x");
+  EXPECT_EQ(Warnings(app), "");
+}
+
 // ---------- webhook matchConditions ----------
 
 // The project's own ValidatingWebhookConfiguration (manifests/webhook/base/webhooks.yaml).
