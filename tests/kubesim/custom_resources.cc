@@ -181,4 +181,13 @@ std::optional<ApiError> PrepareCustomResource(const Store& store, const Resource
   return Invalid(type.group, type.kind, GetString(root, "metadata.name"), causes);
 }
 
+bool DefaultStoredCustomResource(const Store& store, const ResourceType& type, Object* object) {
+  ObjectPtr crd = store.Get(kCrdKey, "", type.crd_name);
+  const JsonValue* schema = crd ? VersionSchema(crd->json(), type.version) : nullptr;
+  if (!schema) return false;
+  Object before = object->Clone();
+  ApplySchemaDefaults(object->mutable_json(), *schema, object->allocator());
+  return before.json() != object->json();
+}
+
 }  // namespace mlgitops::kubesim

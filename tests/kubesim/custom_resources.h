@@ -37,4 +37,8 @@ std::optional<ApiError> PrepareCustomResource(const Store& store, const Resource
                                               Object* object, const JsonValue* old,
                                               const CustomResourceWrite& write);
 
+/// Fills in schema defaults of an object read from storage (defaults added to the CRD after it
+/// was written show up on reads, as with apiextensions' decoder); false when nothing changed.
+bool DefaultStoredCustomResource(const Store& store, const ResourceType& type, Object* object);
+
 }  // namespace mlgitops::kubesim

@@ -260,6 +260,19 @@ TEST_F(CrdSchemaTest, DefaultsAreAppliedAndUnknownFieldsPrunedWithAWarning) {
             "299 - \"unknown field \\\"spec.hosts[0].port\\\"\"\n");
 }
 
+TEST_F(CrdSchemaTest, DefaultsAddedToTheCrdLaterShowOnReads) {
+  // Structural defaulting also runs when objects are read from storage.
+  ASSERT_EQ(Create(R"({"mode":"Auto"})").status, 201);
+  std::string crd_path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.ml.io";
+  HttpResponse patched = Call(
+      "PATCH", crd_path,
+      R"([{"op":"add","path":"/spec/versions/1/schema/openAPIV3Schema/properties/spec/properties/name/default","value":"abc"}])",
+      "application/json-patch+json");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  Object w = ParseOrFail(Call("GET", "/apis/ml.io/v1/namespaces/default/widgets/w").body);
+  EXPECT_EQ(GetString(w.json(), "spec.name"), "abc");
+}
+
 TEST_F(CrdSchemaTest, StrictFieldValidationRefusesUnknownFields) {
   HttpResponse r = Create(R"({"mode":"Auto","colour":"blue"})", "?fieldValidation=Strict");
   EXPECT_EQ(r.status, 400);
