@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "kubesim/admission_match.h"
 #include "kubesim/admission_review.h"
 #include "kubesim/json_util.h"
 #include "kubesim/object_rules.h"
@@ -77,7 +78,7 @@ void ApplyMutation(const AdmissionAttributes& attrs, const Object& view, const J
   if (attrs.subresource == "scale") {
     // Webhooks saw a Scale: only its replicas map back onto the object.
     if (auto replicas = GetInt(view.json(), "spec.replicas")) {
-      SetPath(root, "spec.replicas", JsonValue(*replicas), a);
+      SetPath(root, SpecReplicasPath(*attrs.type), JsonValue(*replicas), a);
     }
   } else {
     JsonValue result(view.json(), a);
@@ -233,6 +234,18 @@ std::optional<Admission::Invocation> Admission::Match(const Webhook& hook,
     bool selected = (object && selector->Matches(*object)) || (old && selector->Matches(*old));
     if (!selected) return std::nullopt;
   }
+  if (!hook.match_conditions.empty()) {
+    // matchConditions see the request the webhook would get (admission_match.h); an
+    // evaluation error under failurePolicy Fail refuses the request with 403.
+    std::string review =
+        ReviewRequestJson(attrs, version, "v1", "", AdmissionRequestScope::Active(), object, old);
+    MatchDecision decision = EvaluateMatchConditions(hook, review);
+    if (!decision.error.empty()) {
+      *refusal = Forbidden(type.group, type.plural, attrs.name, decision.error);
+      return std::nullopt;
+    }
+    if (!decision.call) return std::nullopt;
+  }
   return Invocation{&hook, version};
 }
 
@@ -385,9 +398,11 @@ std::optional<ApiError> Admission::Admit(const AdmissionAttributes& attrs, Objec
   // Scale writes are reviewed as the autoscaling/v1 Scale the client sent.
   bool scale = attrs.subresource == "scale";
   std::optional<Object> old_scale;
-  if (scale && old) old_scale = ScaleOf(*old);
+  if (scale && old) old_scale = ScaleOf(*old, *attrs.type);
   const JsonValue* old_view = old_scale ? &old_scale->json() : old;
-  auto view_of = [&](const Object& o) { return scale ? ScaleOf(o.json()) : o.Clone(); };
+  auto view_of = [&](const Object& o) {
+    return scale ? ScaleOf(o.json(), *attrs.type) : o.Clone();
+  };
   std::optional<Object> view;
   if (object) view = view_of(*object);
 

@@ -129,6 +129,12 @@ std::vector<Webhook> ReadWebhooks(const JsonValue& configuration, bool mutating)
     if (!object_selector.ok()) {
       hook.selector_error = "objectSelector: " + object_selector.status().message();
     }
+    if (const JsonValue* conditions = FindMember(v, "matchConditions");
+        conditions && conditions->IsArray()) {
+      for (const auto& c : conditions->GetArray()) {
+        hook.match_conditions.emplace_back(GetString(c, "name"), GetString(c, "expression"));
+      }
+    }
     hooks.push_back(std::move(hook));
   }
   return hooks;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "object/object.h"
@@ -44,6 +45,8 @@ struct Webhook {
   std::string namespace_selector;  // selector text ("" selects everything)
   std::string object_selector;
   std::string selector_error;  // why a selector could not be read ("" when fine)
+  /// matchConditions: (name, CEL expression), all of which must be true (admission_match.h).
+  std::vector<std::pair<std::string, std::string>> match_conditions;
 
   bool fails_open() const { return failure_policy == "Ignore"; }
   /// Side effects a dry run may trigger: such webhooks refuse dry-run requests.

@@ -1,6 +1,7 @@
 // Routing of resource requests to the handlers, plus the seed state of a fresh cluster.
 #include "kubesim/api_server.h"
 
+#include "kubesim/custom_resources.h"
 #include "kubesim/discovery.h"
 #include "kubesim/json_util.h"
 #include "kubesim/object_rules.h"
@@ -31,6 +32,12 @@ ApiServer::ApiServer(const Clock* clock) : clock_(clock) {
 std::string ApiServer::NowTimestamp() const { return Timestamp(Now()); }
 
 std::string ApiServer::Render(const ObjectPtr& object, const ResourceType& type) const {
+  if (!type.crd_name.empty()) {  // schema defaults apply on reads too (custom_resources.h)
+    Object defaulted = object->Clone();
+    if (DefaultStoredCustomResource(store_, type, &defaulted)) {
+      return RenderAs(defaulted, type.api_version());
+    }
+  }
   return RenderAs(*object, type.api_version());
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kubesim/admission.h"
@@ -48,10 +49,14 @@ class ApiServer {
     std::string namespace_;  // "" for cluster-scoped types
   };
   struct WriteContext {
+    WriteContext(const ResourceType& t, std::string m, std::string sub, bool dry)
+        : type(t), manager(std::move(m)), subresource(std::move(sub)), dry_run(dry) {}
     const ResourceType& type;
     std::string manager;
     std::string subresource;  // "" or "status"
     bool dry_run = false;
+    std::string field_validation;  // fieldValidation query (custom resources: custom_resources.h)
+    bool patch = false;            // a PATCH that is not server-side apply
   };
   struct Committed {
     ObjectPtr object;

@@ -36,6 +36,8 @@ struct ResourceType {
   std::vector<PrinterColumn> printer_columns;  // custom resources only
   /// CRD lists declared as maps (x-kubernetes-list-type: map) by dotted path, for merges.
   std::map<std::string, std::vector<std::string>> list_map_keys;
+  // A CRD's scale subresource paths without the leading dot ("spec.replicas"); "" for built-ins.
+  std::string scale_spec_path, scale_status_path, scale_selector_path;
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }
   /// Version-independent storage key, e.g. "apps/deployments".

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <tuple>
 
+#include "kubesim/custom_resources.h"
 #include "kubesim/json_util.h"
 #include "kubesim/merge_schema.h"
 
@@ -148,6 +149,7 @@ std::vector<StatusCause> ValidateCrd(const JsonValue& crd) {
                         "spec.versions"});
     }
   }
+  for (StatusCause& c : ValidateCrdVersions(crd)) causes.push_back(std::move(c));
   return causes;
 }
 
@@ -218,6 +220,16 @@ std::vector<ResourceType> TypesFromCrd(const JsonValue& crd) {
     t.categories = Strings(crd, "spec.names.categories");
     t.verbs = {"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"};
     t.has_status = Find(v, "subresources.status") != nullptr;
+    if (const JsonValue* scale = Find(v, "subresources.scale"); scale && scale->IsObject()) {
+      auto path = [&](const char* key) {  // ".spec.replicas" → "spec.replicas"
+        std::string p = GetString(*scale, key);
+        return p.empty() ? p : p.substr(1);
+      };
+      t.has_scale = true;
+      t.scale_spec_path = path("specReplicasPath");
+      t.scale_status_path = path("statusReplicasPath");
+      t.scale_selector_path = path("labelSelectorPath");
+    }
     t.tracks_generation = true;
     t.crd_name = GetString(crd, "metadata.name");
     t.printer_columns = PrinterColumns(v);

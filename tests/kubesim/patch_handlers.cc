@@ -3,8 +3,8 @@
 
 #include "kubesim/api_server.h"
 #include "kubesim/apply.h"
-#include "kubesim/immutability.h"
 #include "kubesim/field_validation.h"
+#include "kubesim/immutability.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
@@ -92,6 +92,8 @@ HttpResponse ApiServer::Patch(const Call& call) {
   if (fields) return ErrorResponse(*fields);
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
+  ctx.patch = true;
   auto committed = CommitUpdate(ctx, live, std::move(next), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, Render(committed->object, call.type));
@@ -176,6 +178,7 @@ HttpResponse ApiServer::Apply(const Call& call, const ObjectPtr& live) {
         ApplyConflictError(type.group, type.plural, call.info.name, result.conflicts));
   }
   WriteContext ctx{type, manager, call.info.subresource, IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
   if (!live) {
     auto created = CommitCreate(ctx, std::move(result.object), true);
     if (!created.ok()) return ErrorResponse(created.error());

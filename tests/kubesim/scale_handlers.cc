@@ -28,7 +28,11 @@ std::string SelectorText(const JsonValue& object) {
 
 }  // namespace
 
-Object ScaleOf(const JsonValue& object) {
+std::string SpecReplicasPath(const ResourceType& type) {
+  return type.scale_spec_path.empty() ? "spec.replicas" : type.scale_spec_path;
+}
+
+Object ScaleOf(const JsonValue& object, const ResourceType& type) {
   Object scale;
   JsonValue& root = scale.mutable_json();
   JsonAllocator& a = scale.allocator();
@@ -37,6 +41,16 @@ Object ScaleOf(const JsonValue& object) {
   JsonValue& meta = EnsureObject(root, "metadata", a);
   for (const char* key : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
     SetString(meta, key, GetString(object, std::string("metadata.") + key), a);
+  }
+  if (!type.crd_name.empty()) {
+    // Custom resources (apiextensions scale): absent values read as 0 and "".
+    SetPath(root, "spec.replicas", JsonValue(GetInt(object, type.scale_spec_path).value_or(0)), a);
+    SetPath(root, "status.replicas", JsonValue(GetInt(object, type.scale_status_path).value_or(0)),
+            a);
+    std::string selector =
+        type.scale_selector_path.empty() ? "" : GetString(object, type.scale_selector_path);
+    SetPath(root, "status.selector", Str(selector, a), a);
+    return scale;
   }
   SetPath(root, "spec.replicas", JsonValue(GetInt(object, "spec.replicas").value_or(1)), a);
   SetPath(root, "status.replicas", JsonValue(GetInt(object, "status.replicas").value_or(0)), a);
@@ -48,11 +62,12 @@ HttpResponse ApiServer::Scale(const Call& call) {
   std::lock_guard<std::recursive_mutex> lock(write_mu_);
   ObjectPtr live = store_.Get(call.type.storage_key(), call.namespace_, call.info.name);
   if (!live) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
-  if (call.info.verb == "get") return JsonResponse(200, ToJson(ScaleOf(live->json()).json()));
+  if (call.info.verb == "get")
+    return JsonResponse(200, ToJson(ScaleOf(live->json(), call.type).json()));
   if (call.info.verb != "update" && call.info.verb != "patch") {
     return ErrorResponse(MethodNotAllowedOnResource());
   }
-  Object scale = ScaleOf(live->json());
+  Object scale = ScaleOf(live->json(), call.type);
   auto body = ParseJson(call.request.body, "scale");
   if (!body.ok()) return ErrorResponse(BadRequest(body.status().message()));
   std::string media = MediaType(call.request.content_type);
@@ -72,7 +87,7 @@ HttpResponse ApiServer::Scale(const Call& call) {
                   "spec.replicas"}}));
   }
   Object next = live->Clone();
-  SetPath(next.mutable_json(), "spec.replicas", JsonValue(*replicas), next.allocator());
+  SetPath(next.mutable_json(), SpecReplicasPath(call.type), JsonValue(*replicas), next.allocator());
   std::string sent_rv = GetString(scale.json(), "metadata.resourceVersion");
   if (!sent_rv.empty()) {
     SetPath(next.mutable_json(), "metadata.resourceVersion", Str(sent_rv, next.allocator()),
@@ -82,7 +97,7 @@ HttpResponse ApiServer::Scale(const Call& call) {
   WriteContext ctx{call.type, manager, "scale", IsDryRun(call.request)};
   auto committed = CommitUpdate(ctx, live, std::move(next), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
-  return JsonResponse(200, ToJson(ScaleOf(committed->object->json()).json()));
+  return JsonResponse(200, ToJson(ScaleOf(committed->object->json(), call.type).json()));
 }
 
 }  // namespace mlgitops::kubesim

@@ -2,12 +2,14 @@
 // metadata, defaults, generation, status-subresource rules, managedFields, dry run.
 #include <algorithm>
 
+#include "kubesim/admission_match.h"
 #include "kubesim/api_server.h"
 #include "kubesim/crd.h"
+#include "kubesim/custom_resources.h"
 #include "kubesim/defaults.h"
 #include "kubesim/field_set.h"
-#include "kubesim/immutability.h"
 #include "kubesim/field_validation.h"
+#include "kubesim/immutability.h"
 #include "kubesim/json_util.h"
 #include "kubesim/managed_fields.h"
 #include "kubesim/merge_schema.h"
@@ -153,6 +155,7 @@ HttpResponse ApiServer::Create(const Call& call) {
   }
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, "", IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
   auto committed = CommitCreate(ctx, std::move(object), false);
   HttpResponse response = committed.ok() ? JsonResponse(201, Render(committed->object, call.type))
                                          : ErrorResponse(committed.error());
@@ -181,6 +184,7 @@ HttpResponse ApiServer::Update(const Call& call) {
   if (!old) return ErrorResponse(NotFound(call.type.group, call.type.plural, call.info.name));
   std::string manager = FieldManagerOf(call.request.Query("fieldManager"), call.request.user_agent);
   WriteContext ctx{call.type, manager, call.info.subresource, IsDryRun(call.request)};
+  ctx.field_validation = call.request.Query("fieldValidation");
   auto committed = CommitUpdate(ctx, old, std::move(object), false);
   if (!committed.ok()) return ErrorResponse(committed.error());
   return JsonResponse(200, Render(committed->object, call.type));
@@ -197,6 +201,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   if (auto undecodable = CheckBuiltinDecoding(type, root)) return *undecodable;  // validation.h
   std::vector<StatusCause> causes = ValidateNameFor(type, name);
   if (causes.empty() && IsCrdType(type)) causes = ValidateCrd(root);
+  if (causes.empty() && type.group == "admissionregistration.k8s.io") {
+    causes = ValidateMatchConditions(root);  // admission_match.h
+  }
   if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
   if (type.namespaced) {
     ApiError blocked = CheckNamespaceWritable(type, ns, name);
@@ -222,6 +229,11 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
   ApplyInitialStatus(type, root, a);
   if (IsCrdType(type)) SetCrdStatus(root, nullptr, NowTimestamp(), a);
+  if (!type.crd_name.empty()) {  // schema pruning, defaults, validation (custom_resources.h)
+    CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
+    if (auto refused = PrepareCustomResource(store_, type, &object, nullptr, write))
+      return *refused;
+  }
   if (!managed) {
     std::vector<ManagedEntry> entries;
     MergeSchema schema(type);
@@ -279,10 +291,17 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   if (type.has_status && !status_write) CopyMemberFrom(root, before, "status", a);
   if (auto undecodable = CheckBuiltinDecoding(type, root)) return *undecodable;  // validation.h
   ApplyDefaults(type, root, &before, a);
+  if (!type.crd_name.empty()) {  // schema pruning, defaults, validation (custom_resources.h)
+    CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
+    if (auto refused = PrepareCustomResource(store_, type, &next, &before, write)) return *refused;
+  }
 
   std::vector<StatusCause> causes;
   if (IsCrdType(type)) causes = ValidateCrd(root);
   if (!status_write && causes.empty()) causes = ValidateBuiltin(type, root);  // validation.h
+  if (causes.empty() && type.group == "admissionregistration.k8s.io") {
+    causes = ValidateMatchConditions(root);  // admission_match.h
+  }
   if (Find(before, "metadata.deletionTimestamp")) {
     std::vector<std::string> had = Finalizers(before);
     std::vector<std::string> added;

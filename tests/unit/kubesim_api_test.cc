@@ -205,13 +205,16 @@ TEST_F(ApiServerTest, CrdPrinterColumnsAndListTypesComeFromItsSchema) {
     "metadata":{"name":"trainings.ml.io"},
     "spec":{"group":"ml.io","scope":"Namespaced","names":{"plural":"trainings","kind":"Training"},
       "versions":[
-        {"name":"v1beta1","served":true,"storage":false},
+        {"name":"v1beta1","served":true,"storage":false,
+         "schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
         {"name":"v1","served":true,"storage":true,"subresources":{"status":{}},
          "additionalPrinterColumns":[{"name":"State","type":"string","jsonPath":".status.state"},
                                      {"name":"Workers","type":"integer","jsonPath":".spec.workers"}],
          "schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object",
-           "properties":{"hosts":{"type":"array","x-kubernetes-list-type":"map",
-             "x-kubernetes-list-map-keys":["name"],"items":{"type":"object"}}}}}}}}]}})");
+           "properties":{"workers":{"type":"integer"},"hosts":{"type":"array",
+             "x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],
+             "items":{"type":"object","properties":{"name":{"type":"string"},
+                                                    "ip":{"type":"string"}}}}}}}}}}]}})");
   ASSERT_EQ(crd.status, 201) << crd.body;
   auto type = server_.catalog().Find("ml.io", "v1", "trainings");
   ASSERT_TRUE(type.has_value());
