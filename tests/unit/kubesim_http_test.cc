@@ -476,6 +476,10 @@ TEST_F(KubesimHttpTest, CrdRegistersItsResourcesAndTheirObjects) {
       Call("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/jobs2.ml.http.io")
           .status,
       200);
+  // The customresourcecleanup finalizer deletes the instances, then the CRD goes.
+  for (int i = 0; i < 100 && Call("GET", "/apis/ml.http.io/v1").status != 404; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_EQ(Call("GET", "/apis/ml.http.io/v1/jobs2/j").status, 404);
   EXPECT_EQ(Call("GET", "/apis/ml.http.io/v1").status, 404);
 }
