@@ -87,7 +87,10 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
   if (verb == "get") return Get(call);
   if (verb == "list") return List(call);
   if (verb == "watch") return Watch(call);
-  if (verb == "create" && !named) return Create(call);
+  if (verb == "create" && !named) {
+    if (auto refused = RefuseCreateWhileCrdTerminating(*type)) return ErrorResponse(*refused);
+    return Create(call);
+  }
   if (verb == "update" && named) return Update(call);
   if (verb == "patch" && named) return Patch(call);
   if (verb == "delete" && info.subresource.empty()) return Delete(call);
@@ -114,6 +117,8 @@ void ApiServer::Tick() {
   for (const ObjectPtr& ns : store_.List(ns_type->storage_key(), "")) {
     if (Find(ns->json(), "metadata.deletionTimestamp")) FinalizeNamespace(ns);
   }
+  CollectGarbage();
+  FinalizeCustomResourceDefinitions();
 }
 
 }  // namespace mlgitops::kubesim

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "kubesim/admission.h"
 #include "kubesim/api_errors.h"
 #include "kubesim/catalog.h"
+#include "kubesim/deletion.h"
 #include "kubesim/http_types.h"
 #include "kubesim/request_info.h"
 #include "kubesim/service_account_tokens.h"
@@ -29,7 +31,8 @@ class ApiServer {
   void set_server_address(const std::string& address) { server_address_ = address; }
   /// Serves one authenticated request.
   HttpResponse Handle(const HttpRequest& request, const RequestInfo& info);
-  /// Background work a real cluster's controllers do: finishing namespace deletion.
+  /// Background work of the control plane: namespace deletion, garbage collection, the CRD
+  /// cleanup finalizer (README.md, "Deletion").
   void Tick();
   /// Whether `authorization` ("Bearer T") carries a live token issued by the TokenRequest API.
   bool AuthenticatesIssuedToken(const std::string& authorization) const;
@@ -92,9 +95,14 @@ class ApiServer {
   HttpResponse Delete(const Call& call);
   HttpResponse DeleteCollection(const Call& call);
   ApiResult<Committed> DeleteObject(const ResourceType& type, const ObjectPtr& object,
-                                    const std::string& propagation, bool dry_run);
-  void DeleteDependents(const std::string& owner_uid, bool orphan);
+                                    const DeleteRequest& request);
   void FinalizeNamespace(const ObjectPtr& ns);
+  // garbage_collector.cc: kube-controller-manager's garbage collector, one pass.
+  void CollectGarbage();
+  // crd_cleanup.cc: the apiextensions-apiserver CRD finalizer.
+  void MarkCrdForCleanup(JsonValue& crd, JsonAllocator& a) const;
+  void FinalizeCustomResourceDefinitions();
+  std::optional<ApiError> RefuseCreateWhileCrdTerminating(const ResourceType& type) const;
   void RemoveCustomResources(const ResourceType& crd_type, const ObjectPtr& crd);
 
   /// The object JSON as served for `type` (apiVersion set to the requested version).

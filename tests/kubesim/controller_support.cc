@@ -166,6 +166,14 @@ bool ApiWriter::Delete(const ResourceType& type, const Object& object, const std
   return Send("DELETE", ResourcePath(type, object.namespace_(), object.name()), body, manager);
 }
 
+bool ApiWriter::DeleteNow(const ResourceType& type, const Object& object,
+                          const std::string& manager) {
+  std::string body = R"({"kind":"DeleteOptions","apiVersion":"v1","gracePeriodSeconds":0,)"
+                     R"("preconditions":{"uid":)" +
+                     Quote(UidOf(object)) + "}}";
+  return Send("DELETE", ResourcePath(type, object.namespace_(), object.name()), body, manager);
+}
+
 // ---- Conditions ----
 
 void SetCondition(JsonValue& status, const Condition& c, ConditionTimes times,

@@ -78,6 +78,9 @@ class ApiWriter {
   bool ReplaceStatus(const ResourceType& type, const Object& object, const std::string& manager);
   /// DELETE with a uid precondition and background propagation.
   bool Delete(const ResourceType& type, const Object& object, const std::string& manager);
+  /// DELETE with gracePeriodSeconds 0 and a uid precondition: the kubelet's last word on a Pod
+  /// whose containers have stopped.
+  bool DeleteNow(const ResourceType& type, const Object& object, const std::string& manager);
 
  private:
   bool Send(const std::string& method, const std::string& path, const std::string& body,
@@ -196,6 +199,5 @@ void ReconcileTrainingJobs(ControllerContext& ctx);
 void ReconcileInferenceServices(ControllerContext& ctx);
 void ReconcilePods(ControllerContext& ctx);
 void ReconcileVolumes(ControllerContext& ctx);
-void CollectOrphans(ControllerContext& ctx);
 
 }  // namespace mlgitops::kubesim

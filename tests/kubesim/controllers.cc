@@ -16,18 +16,6 @@ constexpr auto kMaxIdleWait = std::chrono::milliseconds(250);
 // are taken in one pass.
 constexpr auto kBatchDelay = std::chrono::milliseconds(5);
 
-// Controller kinds whose dependents are deleted when their controller is gone (the garbage
-// collector's job; kubesim deletes dependents itself on delete, this catches races).
-bool IsSimulatedController(const std::string& kind) {
-  static const char* const kKinds[] = {"ReplicaSet", "Deployment", "StatefulSet", "Job",
-                                       "PyTorchJob", "TFJob",      "XGBoostJob",  "PaddleJob",
-                                       "JAXJob",     "MPIJob"};
-  for (const char* k : kKinds) {
-    if (kind == k) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<std::chrono::milliseconds> ParseStepDelay(const std::string& text) {
@@ -40,30 +28,6 @@ Result<std::chrono::milliseconds> ParseStepDelay(const std::string& text) {
                                    ": expected a duration from 1ms to 1h, e.g. 200ms or 1s");
   }
   return std::chrono::milliseconds(static_cast<int64_t>(ms));
-}
-
-void CollectOrphans(ControllerContext& ctx) {
-  for (const auto& [group, plural] : std::vector<std::pair<std::string, std::string>>{
-           {"", "pods"}, {"apps", "replicasets"}, {"apps", "controllerrevisions"}}) {
-    auto type = ctx.Type(group, plural);
-    if (!type) continue;
-    for (const ObjectPtr& o : ctx.List(*type)) {
-      const JsonValue* refs = Find(o->json(), "metadata.ownerReferences");
-      if (!refs || !refs->IsArray() || Find(o->json(), "metadata.deletionTimestamp")) continue;
-      for (const auto& ref : refs->GetArray()) {
-        if (!GetBool(ref, "controller").value_or(false)) continue;
-        std::string kind = MemberString(ref, "kind");
-        if (!IsSimulatedController(kind)) break;
-        auto owner_type = ctx.TypeOfKind(MemberString(ref, "apiVersion"), kind);
-        ObjectPtr owner =
-            owner_type ? ctx.Get(*owner_type, o->namespace_(), MemberString(ref, "name")) : nullptr;
-        if (!owner || UidOf(*owner) != MemberString(ref, "uid")) {
-          ctx.writer().Delete(*type, *o, kControllerManager);
-        }
-        break;
-      }
-    }
-  }
 }
 
 Controllers::Controllers(ApiServer* api, const Clock* clock, ControllerOptions options)
@@ -101,7 +65,6 @@ SteadyTime Controllers::RunPass(SteadyTime now) {
   ReconcileInferenceServices(ctx);
   ReconcilePods(ctx);
   ReconcileVolumes(ctx);
-  CollectOrphans(ctx);
   pacer_.EndPass();
   return pacer_.next_due();
 }

@@ -259,8 +259,27 @@ bool Bind(ControllerContext& ctx, const ResourceType& type, const ObjectPtr& pod
   return true;
 }
 
+// A Pod deleted gracefully: one step to stop its containers (they exit on SIGTERM well within
+// any grace period), then the kubelet reports them terminated and deletes the Pod with grace 0.
+void StopPod(ControllerContext& ctx, const ResourceType& type, const ObjectPtr& pod) {
+  if (GetString(pod->json(), "spec.nodeName").empty()) return;
+  if (GetInt(pod->json(), "metadata.deletionGracePeriodSeconds").value_or(0) <= 0) return;
+  std::string key = "pod/" + UidOf(*pod);
+  if (!ctx.pacer().StepsElapsed(key, "terminating", 1, ctx.OutcomeOf(*pod).slow)) return;
+  std::string phase = PodPhase(*pod);
+  if (phase != "Succeeded" && phase != "Failed") {
+    Object stopped = pod->Clone();
+    WritePodStatus(stopped, ContainerRun::kCompleted, PodRestarts(*pod), ctx.Now());
+    WriteStatusIfChanged(ctx, type, *pod, stopped, kKubelet);
+  }
+  ctx.writer().DeleteNow(type, *pod, kKubelet);
+}
+
 void ReconcilePod(ControllerContext& ctx, const ResourceType& type, const ObjectPtr& pod) {
-  if (PodIsTerminating(*pod)) return;
+  if (PodIsTerminating(*pod)) {
+    StopPod(ctx, type, pod);
+    return;
+  }
   Outcome outcome = ctx.OutcomeOf(*pod);
   bool runs_to_completion = GetString(pod->json(), "spec.restartPolicy", "Always") != "Always";
   std::string state = PodState(*pod);

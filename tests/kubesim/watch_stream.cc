@@ -12,7 +12,18 @@ namespace mlgitops::kubesim {
 
 namespace {
 constexpr auto kPollInterval = std::chrono::seconds(1);
-constexpr auto kBookmarkInterval = std::chrono::seconds(10);
+// The watch cache sends each bookmark-asking watcher a bookmark every minute
+// (bookmarkFrequency), and one two seconds before the watch times out (nextBookmarkTime).
+constexpr auto kBookmarkInterval = std::chrono::minutes(1);
+constexpr auto kBookmarkBeforeTimeout = std::chrono::seconds(2);
+
+std::chrono::steady_clock::time_point NextBookmark(std::chrono::steady_clock::time_point now,
+                                                   std::chrono::steady_clock::time_point deadline) {
+  auto heartbeat = now + kBookmarkInterval;
+  auto before_timeout = deadline - kBookmarkBeforeTimeout;
+  if (before_timeout > now && before_timeout < heartbeat) return before_timeout;
+  return heartbeat;
+}
 }  // namespace
 
 WatchStream::WatchStream(const Store* store, ResourceType type, WatchOptions options,
@@ -22,7 +33,7 @@ WatchStream::WatchStream(const Store* store, ResourceType type, WatchOptions opt
       options_(std::move(options)),
       clock_(clock),
       cursor_(options_.start_after),
-      last_sent_(std::chrono::steady_clock::now()) {}
+      next_bookmark_(NextBookmark(std::chrono::steady_clock::now(), options_.deadline)) {}
 
 bool WatchStream::Matches(const ObjectPtr& object) const {
   if (!object) return false;
@@ -68,10 +79,7 @@ bool WatchStream::Next(std::string* out) {
       if (Matches(object)) AppendEvent("ADDED", object, out);
     }
     if (options_.initial_events_end) AppendBookmark(true, out);
-    if (!out->empty()) {
-      last_sent_ = now;
-      return true;
-    }
+    if (!out->empty()) return true;
   }
   if (now >= options_.deadline || store_->shutting_down()) return false;
 
@@ -98,16 +106,14 @@ bool WatchStream::Next(std::string* out) {
       AppendEvent("DELETED", e.object, out);
     }
   }
-  if (!out->empty()) {
-    last_sent_ = now;
-    return true;
-  }
-  if (options_.bookmarks && now - last_sent_ >= kBookmarkInterval) {
+  if (options_.bookmarks && now >= next_bookmark_) {
     AppendBookmark(false, out);
-    last_sent_ = now;
-    return true;
+    next_bookmark_ = NextBookmark(now, options_.deadline);
   }
-  store_->WaitForEvents(cursor_, std::min(options_.deadline, now + kPollInterval));
+  if (!out->empty()) return true;
+  auto wake = std::min(options_.deadline, now + kPollInterval);
+  if (options_.bookmarks) wake = std::min(wake, next_bookmark_);
+  store_->WaitForEvents(cursor_, wake);
   // Ending in this same call lets the transport finish the response before it stops.
   return !store_->shutting_down();
 }

@@ -45,7 +45,7 @@ class WatchStream : public ResponseStream {
   int64_t cursor_;
   bool initial_sent_ = false;
   bool first_table_ = true;
-  std::chrono::steady_clock::time_point last_sent_;
+  std::chrono::steady_clock::time_point next_bookmark_;
 };
 
 }  // namespace mlgitops::kubesim

@@ -65,6 +65,15 @@ void PreserveSystemMetadata(JsonValue& next, const JsonValue& old, JsonAllocator
   }
 }
 
+// fieldmanager.Update: managedFields a client writes to the main resource (kubectl's CSA to SSA
+// upgrade patch does) replace the stored ones before the write itself is recorded; an empty or
+// absent list keeps the stored ones.
+std::vector<ManagedEntry> ClientManagedFields(const JsonValue& sent,
+                                              const std::string& subresource) {
+  if (!subresource.empty()) return {};
+  return ReadManagedFields(sent);
+}
+
 }  // namespace
 
 ApiResult<Object> ApiServer::DecodeBody(const Call& call, bool yaml_allowed) {
@@ -235,7 +244,7 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
       return *refused;
   }
   if (!managed) {
-    std::vector<ManagedEntry> entries;
+    std::vector<ManagedEntry> entries = ClientManagedFields(root, "");
     MergeSchema schema(type);
     ManagedEntry writer{ctx.manager, "Update", type.api_version(), NowTimestamp(), "", {}};
     RecordUpdate(&entries, writer, FieldSet::Of(root, schema, false), FieldSet());
@@ -333,7 +342,8 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   if (IsCrdType(type) && !status_write) SetCrdStatus(root, &before, NowTimestamp(), a);
   if (!managed) {
     MergeSchema schema(type);
-    std::vector<ManagedEntry> entries = ReadManagedFields(before);
+    std::vector<ManagedEntry> entries = ClientManagedFields(root, ctx.subresource);
+    if (entries.empty()) entries = ReadManagedFields(before);
     FieldSet changed = FieldSet::Changed(before, root, schema, status_write);
     FieldSet removed =
         FieldSet::Of(before, schema, status_write).Minus(FieldSet::Of(root, schema, status_write));
@@ -348,7 +358,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   if (auto refused = admission_.Admit(admission, &next, &before)) return *refused;
   if (SameObject(before, root)) return Committed{old, false, false};
 
-  bool finished = Find(root, "metadata.deletionTimestamp") && Finalizers(root).empty();
+  // ShouldDeleteDuringUpdate: a Pod in its grace period stays until the kubelet deletes it.
+  bool finished = Find(root, "metadata.deletionTimestamp") && Finalizers(root).empty() &&
+                  GetInt(root, "metadata.deletionGracePeriodSeconds").value_or(0) == 0;
   if (ctx.dry_run) {
     return Committed{std::make_shared<const Object>(std::move(next)), false, finished};
   }
@@ -357,7 +369,6 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
     store_.Remove(type.storage_key(), std::move(final_state));
     Committed result{std::make_shared<const Object>(std::move(next)), false, true};
     AfterWrite(type, result);
-    DeleteDependents(uid, false);
     return result;
   }
   Committed result{store_.Put(type.storage_key(), std::move(next)), false, false};
