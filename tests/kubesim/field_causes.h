@@ -1,5 +1,5 @@
-// field.Error constructors (as single causes) worded as k8s.io/apimachinery's validation/field package prints them
-// ("Invalid value: ...", "Required value", "Unsupported value: ...", ...), as StatusCauses.
+// field.Error constructors as StatusCauses, worded as k8s.io/apimachinery's validation/field
+// package prints them ("Invalid value: ...", "Required value", "Unsupported value: ...").
 #pragma once
 
 #include <string>
@@ -7,7 +7,14 @@
 
 #include "kubesim/api_errors.h"
 
+namespace mlgitops::kubesim {
+/// Go's %q of `s` (field_errors.cc).
+std::string QuotedText(const std::string& s);
+}  // namespace mlgitops::kubesim
+
 namespace mlgitops::kubesim::field {
+
+using ::mlgitops::kubesim::QuotedText;
 
 /// `value` is already rendered (GoValue); "" details are left out.
 inline StatusCause Invalid(const std::string& path, const std::string& value,
@@ -37,17 +44,13 @@ inline StatusCause Duplicate(const std::string& path, const std::string& value) 
 inline StatusCause NotSupported(const std::string& path, const std::string& value,
                                 const std::vector<std::string>& supported) {
   std::string list;
-  for (const std::string& s : supported) {
-    std::string quoted = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      quoted += c;
-    }
-    list += (list.empty() ? "" : ", ") + quoted + "\"";
-  }
+  for (const std::string& s : supported) list += (list.empty() ? "" : ", ") + QuotedText(s);
   return {"FieldValueNotSupported",
           "Unsupported value: " + value + (list.empty() ? "" : ": supported values: " + list),
           path};
+}
+inline StatusCause NotFound(const std::string& path, const std::string& value) {
+  return {"FieldValueNotFound", "Not found: " + value, path};
 }
 inline StatusCause TooLong(const std::string& path, long max) {
   return {"FieldValueTooLong",

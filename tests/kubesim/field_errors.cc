@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "kubesim/field_causes.h"
 #include "kubesim/json_util.h"
 
 namespace mlgitops::kubesim {
@@ -99,46 +100,35 @@ std::string FieldValueText(const JsonValue* value) {
   return ToJson(*value);
 }
 
+// Each kind of cause is worded once, in field_causes.h.
 void FieldErrors::Required(const std::string& field, const std::string& detail) {
-  causes_.push_back({"FieldValueRequired",
-                     detail.empty() ? "Required value" : "Required value: " + detail, field});
+  causes_.push_back(field::Required(field, detail));
 }
 
 void FieldErrors::Invalid(const std::string& field, const std::string& value_text,
                           const std::string& detail) {
-  std::string message = "Invalid value: " + value_text;
-  if (!detail.empty()) message += ": " + detail;
-  causes_.push_back({"FieldValueInvalid", message, field});
+  causes_.push_back(field::Invalid(field, value_text, detail));
 }
 
 void FieldErrors::NotSupported(const std::string& field, const std::string& value,
                                const std::vector<std::string>& supported) {
-  std::string message = "Unsupported value: " + QuotedText(value);
-  if (!supported.empty()) {
-    message += ": supported values: ";
-    for (size_t i = 0; i < supported.size(); ++i) {
-      if (i) message += ", ";
-      message += QuotedText(supported[i]);
-    }
-  }
-  causes_.push_back({"FieldValueNotSupported", message, field});
+  causes_.push_back(field::NotSupported(field, QuotedText(value), supported));
 }
 
 void FieldErrors::Duplicate(const std::string& field, const std::string& value_text) {
-  causes_.push_back({"FieldValueDuplicate", "Duplicate value: " + value_text, field});
+  causes_.push_back(field::Duplicate(field, value_text));
 }
 
 void FieldErrors::Forbidden(const std::string& field, const std::string& detail) {
-  causes_.push_back({"FieldValueForbidden", "Forbidden: " + detail, field});
+  causes_.push_back(field::Forbidden(field, detail));
 }
 
 void FieldErrors::NotFound(const std::string& field, const std::string& value_text) {
-  causes_.push_back({"FieldValueNotFound", "Not found: " + value_text, field});
+  causes_.push_back(field::NotFound(field, value_text));
 }
 
 void FieldErrors::TooLong(const std::string& field, size_t max) {
-  causes_.push_back({"FieldValueTooLong",
-                     "Too long: may not be more than " + std::to_string(max) + " bytes", field});
+  causes_.push_back(field::TooLong(field, static_cast<long>(max)));
 }
 
 std::vector<std::string> Dns1123LabelErrors(const std::string& value) {

@@ -572,30 +572,11 @@ TEST_F(MatchConditionsTest, ConfigurationsKubesimCannotEvaluateAreRefused) {
 
 // ---------- with the real kubectl ----------
 
-class CrdKubectlTest : public ::testing::Test {
+class CrdKubectlTest : public testing::KubectlSuite<CrdKubectlTest> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
-    auto started = KubesimProcess::Start(options);
-    if (started.ok()) process_ = started->release();
-  }
-
-  static void TearDownTestSuite() {
-    if (process_) {
-      EXPECT_EQ(process_->Stop(), 0);
-    }
-    delete process_;
-    process_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(process_, nullptr) << "kubesim not started";
-    ASSERT_EQ(RunCommand("command -v kubectl", nullptr), 0) << "kubectl is not on PATH";
+    KubectlSuite::SetUp();
+    if (HasFatalFailure()) return;
     if (!crd_applied_) {
       std::string out;
       ASSERT_EQ(Kubectl("apply -f " + dir_->Write("crd.yaml", kWidgetCrd), &out), 0) << out;
@@ -606,26 +587,12 @@ class CrdKubectlTest : public ::testing::Test {
     }
   }
 
-  int Kubectl(const std::string& args, std::string* out = nullptr) {
-    std::string sink;
-    return RunCommand("kubectl --kubeconfig " + process_->kubeconfig_path() + " --cache-dir " +
-                          dir_->path() + "/cache " + args,
-                      out ? out : &sink, true);
-  }
-
   std::string Widget(const std::string& name, const std::string& spec) {
     return dir_->Write(name + ".yaml", "apiVersion: ml.io/v1\nkind: Widget\nmetadata: {name: " +
                                            name + ", namespace: default}\nspec: " + spec + "\n");
   }
-
-  static TempDir* dir_;
-  static KubesimProcess* process_;
-  static bool crd_applied_;
+  static inline bool crd_applied_ = false;
 };
-
-TempDir* CrdKubectlTest::dir_ = nullptr;
-KubesimProcess* CrdKubectlTest::process_ = nullptr;
-bool CrdKubectlTest::crd_applied_ = false;
 
 TEST_F(CrdKubectlTest, ApplyOfAnInvalidCustomResourceFailsWithTheSchemaMessage) {
   std::string out;

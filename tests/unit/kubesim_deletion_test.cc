@@ -383,42 +383,19 @@ TEST_F(DeletionRulesTest, AggregatedDiscoveryListsVersionsInPreferredOrder) {
 
 // ---- through kubectl, with the simulated kubelet stopping Pods ----
 
-class KubectlDeletionTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
+class KubectlDeletionTest : public testing::KubectlSuite<KubectlDeletionTest> {
+ public:
+  static LaunchOptions SuiteOptions() {
     LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
     options.controllers = true;
     options.step_delay = "100ms";
-    auto started = KubesimProcess::Start(options);
-    if (started.ok()) process_ = started->release();
+    return options;
   }
-  static void TearDownTestSuite() {
-    if (process_) {
-      EXPECT_EQ(process_->Stop(), 0);
-    }
-    delete process_;
-    process_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(process_, nullptr) << "kubesim not started";
-    ASSERT_EQ(RunCommand("command -v kubectl", nullptr), 0) << "kubectl is not on PATH";
-  }
-  int Kubectl(const std::string& args, std::string* out = nullptr) {
-    std::string sink;
-    return RunCommand(Prefix() + args, out ? out : &sink, true);
-  }
-  static std::string Prefix() {
-    return "kubectl --kubeconfig " + process_->kubeconfig_path() + " --cache-dir " + dir_->path() +
-           "/cache ";
-  }
+
+ protected:
   std::string Jsonpath(const std::string& args, const std::string& path) {
     std::string out;
-    RunCommand(Prefix() + "get " + args + " -o jsonpath='" + path + "'", &out, false);
+    RunCommand(KubectlPrefix() + "get " + args + " -o jsonpath='" + path + "'", &out, false);
     return out;
   }
   int Status(const std::string& path) { return process_->Request("GET", path).status; }
@@ -456,13 +433,7 @@ spec:
   std::string ReplicaSetName(const std::string& ns) {
     return Jsonpath("rs -n " + ns, "{.items[0].metadata.name}");
   }
-
-  static TempDir* dir_;
-  static KubesimProcess* process_;
 };
-
-TempDir* KubectlDeletionTest::dir_ = nullptr;
-KubesimProcess* KubectlDeletionTest::process_ = nullptr;
 
 const char* const kPodYaml = R"(apiVersion: v1
 kind: Pod

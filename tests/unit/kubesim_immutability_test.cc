@@ -444,39 +444,9 @@ TEST_F(KubesimImmutabilityTest, IdentityMetadataIsKeptOrRefusedAsTheRealServerDo
 using mlgitops::testing::RunCommand;
 using mlgitops::testing::TempDir;
 
-class KubesimImmutabilityKubectlTest : public ::testing::Test {
+class KubesimImmutabilityKubectlTest
+    : public testing::KubectlSuite<KubesimImmutabilityKubectlTest> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
-    auto started = KubesimProcess::Start(options);
-    if (started.ok()) process_ = started->release();
-  }
-
-  static void TearDownTestSuite() {
-    if (process_) {
-      EXPECT_EQ(process_->Stop(), 0);
-    }
-    delete process_;
-    process_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(process_, nullptr) << "kubesim did not start";
-    ASSERT_EQ(RunCommand("command -v kubectl", nullptr), 0) << "kubectl is not on PATH";
-  }
-
-  int Kubectl(const std::string& args, std::string* out = nullptr) {
-    std::string sink;
-    return RunCommand("kubectl --kubeconfig " + process_->kubeconfig_path() + " --cache-dir " +
-                          dir_->path() + "/cache " + args,
-                      out ? out : &sink, true);
-  }
-
   /// `kubectl apply ARGS -f` of `yaml` (written to a file); output into *out.
   int Apply(const std::string& yaml, const std::string& args, std::string* out) {
     std::string file = dir_->Write("m" + std::to_string(++files_) + ".yaml", yaml);
@@ -486,14 +456,8 @@ class KubesimImmutabilityKubectlTest : public ::testing::Test {
   std::string File(const std::string& yaml) {
     return dir_->Write("m" + std::to_string(++files_) + ".yaml", yaml);
   }
-
-  static TempDir* dir_;
-  static KubesimProcess* process_;
   int files_ = 0;
 };
-
-TempDir* KubesimImmutabilityKubectlTest::dir_ = nullptr;
-KubesimProcess* KubesimImmutabilityKubectlTest::process_ = nullptr;
 
 std::string JobYaml(const std::string& ns, const std::string& image) {
   return "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: train\n  namespace: " + ns +

@@ -99,4 +99,57 @@ inline int StopSuiteKubesim(KubesimProcess** process, HttpKubeClient** client) {
   return status;
 }
 
+/// A kubesim process shared by one test suite and driven through the real kubectl. Derive as
+/// `class FooTest : public KubectlSuite<FooTest>`; a suite that wants simulated controllers or
+/// other flags defines a public `static LaunchOptions SuiteOptions()`.
+template <typename Suite>
+class KubectlSuite : public ::testing::Test {
+ protected:
+  static LaunchOptions SuiteOptions() { return LaunchOptions(); }
+
+  static void SetUpTestSuite() {
+    dir_ = new mlgitops::testing::TempDir();
+    LaunchOptions options = Suite::SuiteOptions();
+    options.binary = mlgitops::testing::BinDir() + "/kubesim";
+    options.work_dir = dir_->path();
+    auto started = KubesimProcess::Start(options);
+    if (started.ok()) process_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    if (process_) {
+      EXPECT_EQ(process_->Stop(), 0);
+    }
+    delete process_;
+    process_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(process_, nullptr) << "kubesim did not start";
+    ASSERT_EQ(mlgitops::testing::RunCommand("command -v kubectl", nullptr), 0)
+        << "kubectl is not on PATH";
+  }
+
+  /// "kubectl --kubeconfig ... --cache-dir ... " for this suite's kubesim.
+  static std::string KubectlPrefix() {
+    return "kubectl --kubeconfig " + process_->kubeconfig_path() + " --cache-dir " + dir_->path() +
+           "/cache ";
+  }
+  /// `kubectl ARGS`, stdout and stderr merged into *out; the exit code.
+  static int Kubectl(const std::string& args, std::string* out = nullptr) {
+    std::string sink;
+    return mlgitops::testing::RunCommand(KubectlPrefix() + args, out ? out : &sink, true);
+  }
+  /// `kubectl ARGS` with stdout and stderr kept apart.
+  static int KubectlSplit(const std::string& args, std::string* out, std::string* err) {
+    std::string err_file = dir_->path() + "/stderr.txt";
+    int code = mlgitops::testing::RunCommand(KubectlPrefix() + args + " 2>" + err_file, out, false);
+    *err = mlgitops::testing::ReadFile(err_file);
+    return code;
+  }
+
+  static inline mlgitops::testing::TempDir* dir_ = nullptr;
+  static inline KubesimProcess* process_ = nullptr;
+};
+
 }  // namespace mlgitops::kubesim::testing

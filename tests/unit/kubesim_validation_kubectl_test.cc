@@ -15,45 +15,8 @@ namespace {
 using mlgitops::testing::RunCommand;
 using mlgitops::testing::TempDir;
 
-class KubesimValidationKubectlTest : public ::testing::Test {
+class KubesimValidationKubectlTest : public testing::KubectlSuite<KubesimValidationKubectlTest> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    LaunchOptions options;
-    options.binary = mlgitops::testing::BinDir() + "/kubesim";
-    options.work_dir = dir_->path();
-    auto started = KubesimProcess::Start(options);
-    if (started.ok()) process_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    if (process_) {
-      EXPECT_EQ(process_->Stop(), 0);
-    }
-    delete process_;
-    process_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(process_, nullptr) << "kubesim did not start";
-    ASSERT_EQ(RunCommand("command -v kubectl", nullptr), 0) << "kubectl is not on PATH";
-  }
-
-  /// `kubectl ARGS`, stdout and stderr merged into *out; the exit code.
-  int Kubectl(const std::string& args, std::string* out) {
-    return RunCommand("kubectl --kubeconfig " + process_->kubeconfig_path() + " --cache-dir " +
-                          dir_->path() + "/cache " + args,
-                      out, true);
-  }
-  /// `kubectl ARGS` with stdout and stderr kept apart.
-  int KubectlSplit(const std::string& args, std::string* out, std::string* err) {
-    std::string err_file = dir_->path() + "/stderr.txt";
-    int code = RunCommand("kubectl --kubeconfig " + process_->kubeconfig_path() + " --cache-dir " +
-                              dir_->path() + "/cache " + args + " 2>" + err_file,
-                          out, false);
-    *err = mlgitops::testing::ReadFile(err_file);
-    return code;
-  }
   std::string Manifest(const std::string& name, const std::string& yaml) {
     return dir_->Write(name, yaml);
   }
@@ -67,13 +30,7 @@ class KubesimValidationKubectlTest : public ::testing::Test {
     std::string out;
     ASSERT_EQ(Kubectl("create namespace " + name, &out), 0) << out;
   }
-
-  static TempDir* dir_;
-  static KubesimProcess* process_;
 };
-
-TempDir* KubesimValidationKubectlTest::dir_ = nullptr;
-KubesimProcess* KubesimValidationKubectlTest::process_ = nullptr;
 
 std::string DeploymentYaml(const std::string& ns, const std::string& selector_app,
                            const std::string& extra_spec = "") {
