@@ -37,7 +37,9 @@ class KubesimAuthKubectlTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (process_) EXPECT_EQ(process_->Stop(), 0);
+    if (process_) {
+      EXPECT_EQ(process_->Stop(), 0);
+    }
     delete process_;
     process_ = nullptr;
     delete ca_;
