@@ -32,7 +32,8 @@ std::set<std::string> AppNamespaces(const Application& app, const std::vector<Ob
 
 Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::string& app_instance,
                                                const std::set<std::string>& namespaces,
-                                               int parallelism, std::vector<std::string>* unlisted) {
+                                               int parallelism,
+                                               std::vector<std::string>* unlisted) {
   auto resources = client.ServerResources();
   if (!resources.ok()) return resources.status().Prefixed("listing resource types");
   struct Listing {

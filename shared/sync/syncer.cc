@@ -384,9 +384,9 @@ bool Operation::EnsureDestinationNamespace() {
 
 bool Operation::ListTracked() {
   std::vector<std::string> unlisted;
-  auto tracked = ListTrackedObjects(client_, input_.app_instance,
-                                    AppNamespaces(app_, input_.desired), options_.parallelism,
-                                    &unlisted);
+  auto tracked =
+      ListTrackedObjects(client_, input_.app_instance, AppNamespaces(app_, input_.desired),
+                         options_.parallelism, &unlisted);
   if (!tracked.ok()) {
     Fail(tracked.status().Prefixed("listing the objects the app owns").message());
     return false;

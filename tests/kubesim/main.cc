@@ -63,7 +63,8 @@ int Run(const Options& options) {
   api.rbac().set_always_allow(options.authorization_always_allow);
   ks::Authenticator authenticator(token, &api);
   mlgitops::Status loaded = mlgitops::Status::OK();
-  if (!options.token_auth_file.empty()) loaded = authenticator.LoadTokenFile(options.token_auth_file);
+  if (!options.token_auth_file.empty())
+    loaded = authenticator.LoadTokenFile(options.token_auth_file);
   if (loaded.ok() && !options.client_ca_file.empty()) {
     loaded = authenticator.LoadClientCa(options.client_ca_file);
   }

@@ -20,8 +20,8 @@ struct Options {
   FaultSpec faults;
   std::vector<ServiceEndpoint> service_endpoints;  // --service-endpoint, repeatable
   ControllerOptions controllers;
-  std::string token_auth_file;          // --token-auth-file: static tokens (authn.h)
-  std::string client_ca_file;           // --client-ca-file: client certificates' CA
+  std::string token_auth_file;              // --token-auth-file: static tokens (authn.h)
+  std::string client_ca_file;               // --client-ca-file: client certificates' CA
   bool authorization_always_allow = false;  // --authorization-mode=AlwaysAllow (default RBAC)
   bool show_help = false;
 };

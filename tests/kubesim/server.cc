@@ -6,7 +6,6 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
-
 #include <strings.h>
 
 #include <cctype>
@@ -193,8 +192,7 @@ class HttpsServer::Impl {
 };
 
 HttpsServer::HttpsServer(ApiServer* api, const ServingCertificates& certs,
-                         const Authenticator* authenticator, AuditLog* audit,
-                         FaultInjector* faults)
+                         const Authenticator* authenticator, AuditLog* audit, FaultInjector* faults)
     : impl_(std::make_unique<Impl>(api, certs, authenticator, audit, faults)) {}
 
 HttpsServer::~HttpsServer() = default;

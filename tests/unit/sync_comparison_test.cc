@@ -283,12 +283,12 @@ TEST_F(SyncComparisonTest, ForbiddenListIsReportedAndPruneNotClaimedComplete) {
             "namespace: NS}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n"),
         Sub("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: "
             "deployer, namespace: NS}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, "
-            "name: deployer}\nsubjects: [{kind: ServiceAccount, name: deployer, namespace: NS}]\n")}) {
+            "name: deployer}\nsubjects: [{kind: ServiceAccount, name: deployer, namespace: "
+            "NS}]\n")}) {
     ASSERT_TRUE(client_->Apply(ParseOne(yaml), ApplyOptions()).ok()) << yaml;
   }
-  auto issued = process_->Request("POST", "/api/v1/namespaces/" + ns_ +
-                                              "/serviceaccounts/deployer/token",
-                                  "{}");
+  auto issued = process_->Request(
+      "POST", "/api/v1/namespaces/" + ns_ + "/serviceaccounts/deployer/token", "{}");
   ASSERT_EQ(issued.status, 201) << issued.body;
   std::string token = GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token");
   KubeconfigOptions kubeconfig;
