@@ -116,6 +116,9 @@ void PrintAppJson(CommandContext& ctx, const ComparedApp& c, const AppState& sta
     resources.PushBack(o, a);
   }
   doc.AddMember("resources", resources, a);
+  JsonValue warnings(rapidjson::kArrayType);
+  for (const std::string& w : c.comparison.warnings) warnings.PushBack(str(w), a);
+  doc.AddMember("warnings", warnings, a);
   if (format == "yaml") {
     auto parsed = ParseJsonObject(ToJson(doc), "app");
     if (parsed.ok()) ctx.out.Write(ToYaml(parsed->json()));
@@ -195,6 +198,7 @@ int RunGetApp(CommandContext& ctx) {
   if (!recorded.last_phase.empty()) {
     ctx.out.Line("Last Sync:     " + recorded.last_phase + ": " + recorded.last_message);
   }
+  for (const std::string& w : cmp.warnings) ctx.out.Line("Warning:       " + w);
   ctx.out.Line("");
   std::vector<std::vector<Cell>> rows;
   for (const ResourceComparison& r : cmp.resources) {

@@ -198,9 +198,11 @@ Result<AppComparison> CompareApp(KubeClient& client, const Application& app,
 
   std::set<std::string> desired_ids;
   for (const Object& obj : desired) desired_ids.insert(ObjectIdentity(obj));
-  auto tracked =
-      ListTrackedObjects(client, app_instance, AppNamespaces(app, desired), options.parallelism);
+  std::vector<std::string> unlisted;
+  auto tracked = ListTrackedObjects(client, app_instance, AppNamespaces(app, desired),
+                                    options.parallelism, &unlisted);
   if (!tracked.ok()) return tracked.status().Prefixed(app.DisplayName() + ": comparing");
+  if (!unlisted.empty()) out.warnings.push_back(UnlistedKindsWarning(unlisted));
   std::vector<const Object*> prunes;
   for (const Object& obj : *tracked) {
     if (desired_ids.count(ObjectIdentity(obj)) || ReadHook(obj).is_hook) continue;

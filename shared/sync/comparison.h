@@ -42,6 +42,8 @@ struct AppComparison {
   HealthStatus health;      // worst non-hook resource (Argo CD §3.5)
   std::vector<ResourceComparison> resources;  // desired in manifest order, then prunes by ref
   std::vector<std::string> errors;            // "group/Kind ns/name: message" per failure
+  /// Kinds the account may not list (UnlistedKindsWarning): the comparison cannot see them.
+  std::vector<std::string> warnings;
 
   int CountOutOfSync() const;
   int CountRequiresPruning() const;

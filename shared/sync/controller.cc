@@ -22,6 +22,8 @@ constexpr const char* kApplicationGroups[] = {"mlgitops.io", "argoproj.io"};
 constexpr char kInClusterServer[] = "https://kubernetes.default.svc";
 constexpr char kSyncError[] = "SyncError";
 constexpr char kComparisonError[] = "ComparisonError";
+// Argo CD's condition for resources it cannot manage; here: kinds the account may not list.
+constexpr char kExcludedResourceWarning[] = "ExcludedResourceWarning";
 constexpr char kInvalidSpecError[] = "InvalidSpecError";
 constexpr char kDependencyNotReady[] = "DependencyNotReady";
 constexpr char kDependencyCycle[] = "DependencyCycle";
@@ -597,6 +599,9 @@ AppReconcileReport Controller::ReconcileApp(
   if (!comparison.ok()) return fail(kComparisonError, comparison.status().message());
   if (!comparison->errors.empty()) {
     conditions.push_back(MakeCondition(kComparisonError, comparison->errors.front()));
+  }
+  if (!comparison->warnings.empty()) {
+    conditions.push_back(MakeCondition(kExcludedResourceWarning, comparison->warnings.front()));
   }
 
   AutoSyncState state;

@@ -32,7 +32,8 @@ std::set<std::string> AppNamespaces(const Application& app, const std::vector<Ob
 
 Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::string& app_instance,
                                                const std::set<std::string>& namespaces,
-                                               int parallelism) {
+                                               int parallelism,
+                                               std::vector<std::string>* unlisted) {
   auto resources = client.ServerResources();
   if (!resources.ok()) return resources.status().Prefixed("listing resource types");
   struct Listing {
@@ -53,11 +54,14 @@ Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::st
   }
   std::vector<std::vector<Object>> found(listings.size());
   std::vector<Status> errors(listings.size());
+  std::vector<char> forbidden(listings.size(), 0);
   RunParallel(listings.size(), parallelism, [&](size_t i) {
     const Listing& l = listings[i];
     auto list = ListAll(client, {l.info.group, l.info.version, l.info.kind}, l.namespace_, {});
     if (!list.ok()) {
-      if (!IsForbidden(list.status()) && list.status().code() != Status::Code::kNotFound) {
+      if (IsForbidden(list.status())) {
+        forbidden[i] = 1;
+      } else if (list.status().code() != Status::Code::kNotFound) {
         errors[i] = list.status();
       }
       return;
@@ -68,6 +72,15 @@ Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::st
   });
   for (const Status& s : errors) {
     if (!s.ok()) return s.Prefixed("listing tracked objects");
+  }
+  for (size_t i = 0; unlisted && i < listings.size(); ++i) {
+    if (!forbidden[i]) continue;
+    const Listing& l = listings[i];
+    std::string what = l.info.group + "/" + l.info.kind;
+    what += l.namespace_.empty() ? " (cluster-scoped)" : " in namespace " + l.namespace_;
+    if (std::find(unlisted->begin(), unlisted->end(), what) == unlisted->end()) {
+      unlisted->push_back(what);
+    }
   }
   std::vector<Object> tracked;
   std::set<std::string> seen;
@@ -80,6 +93,14 @@ Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::st
     return a.ref().ToString() < b.ref().ToString();
   });
   return tracked;
+}
+
+std::string UnlistedKindsWarning(const std::vector<std::string>& unlisted) {
+  if (unlisted.empty()) return "";
+  std::string kinds;
+  for (const std::string& u : unlisted) kinds += (kinds.empty() ? "" : ", ") + u;
+  return "cannot list " + kinds +
+         " (forbidden): objects of these kinds are not tracked and will not be pruned";
 }
 
 }  // namespace mlgitops

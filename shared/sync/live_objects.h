@@ -22,10 +22,16 @@ std::string ObjectIdentity(const Object& object);
 std::set<std::string> AppNamespaces(const Application& app, const std::vector<Object>& desired);
 
 /// Every live object tracked by `app_instance` (IsTrackedBy: children with ownerReferences are
-/// not), once each, sorted by ref. Kinds the account may not list are skipped (they cannot hold
-/// objects it created); Events are never searched. Hooks are included: callers decide.
+/// not), once each, sorted by ref. Kinds the account may not list (Forbidden) are skipped, but
+/// named in `unlisted` ("apps/Deployment in namespace ml", "/Namespace (cluster-scoped)"):
+/// objects of theirs go untracked and unpruned, which callers must report. Events are never
+/// searched. Hooks are included: callers decide.
 Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::string& app_instance,
                                                const std::set<std::string>& namespaces,
-                                               int parallelism = 8);
+                                               int parallelism = 8,
+                                               std::vector<std::string>* unlisted = nullptr);
+
+/// The warning for kinds ListTrackedObjects could not list, "" when there are none.
+std::string UnlistedKindsWarning(const std::vector<std::string>& unlisted);
 
 }  // namespace mlgitops

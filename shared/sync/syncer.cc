@@ -237,6 +237,8 @@ Result<SyncResult> Operation::Execute() {
       result_.message +=
           "; " + std::to_string(result_.prune_skipped) + " resource(s) require pruning";
     }
+    // Pruning saw only what could be listed: never claim it complete.
+    if (!result_.warnings.empty()) result_.message += "; prune incomplete: " + result_.warnings[0];
   }
   result_.finished_at = clock_.NowUnix();
   return std::move(result_);
@@ -396,11 +398,17 @@ bool Operation::EnsureDestinationNamespace() {
 }
 
 bool Operation::ListTracked() {
-  auto tracked = ListTrackedObjects(client_, input_.app_instance,
-                                    AppNamespaces(app_, input_.desired), options_.parallelism);
+  std::vector<std::string> unlisted;
+  auto tracked =
+      ListTrackedObjects(client_, input_.app_instance, AppNamespaces(app_, input_.desired),
+                         options_.parallelism, &unlisted);
   if (!tracked.ok()) {
     Fail(tracked.status().Prefixed("listing the objects the app owns").message());
     return false;
+  }
+  if (!unlisted.empty()) {
+    result_.warnings.push_back(UnlistedKindsWarning(unlisted));
+    observer_->OnMessage("warning: " + result_.warnings.back());
   }
   for (Object& obj : *tracked) {
     std::string id = ObjectIdentity(obj);
@@ -1057,6 +1065,9 @@ std::string SyncResultToJson(const SyncResult& result, bool pretty) {
   doc.AddMember("dryRun", result.dry_run, a);
   doc.AddMember("renderedFromCache", result.rendered_from_cache, a);
   doc.AddMember("pruneSkipped", result.prune_skipped, a);
+  JsonValue warnings(rapidjson::kArrayType);
+  for (const std::string& w : result.warnings) warnings.PushBack(str(w), a);
+  doc.AddMember("warnings", warnings, a);
   JsonValue revisions(rapidjson::kArrayType);
   for (const std::string& r : result.revisions) revisions.PushBack(str(r), a);
   doc.AddMember("revisions", revisions, a);

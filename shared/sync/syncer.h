@@ -55,6 +55,8 @@ struct SyncResult {
   std::vector<ResourceResult> resources;  // in plan order, then prunes
   /// Tracked objects no longer in Git that were left in place (no --prune, or Prune=false).
   int prune_skipped = 0;
+  /// Kinds that could not be listed (Forbidden): their objects were neither tracked nor pruned.
+  std::vector<std::string> warnings;
   /// The manifests came from the rendered-manifest cache (set by the caller that rendered).
   bool rendered_from_cache = false;
   bool succeeded() const { return phase == "Succeeded"; }

@@ -3,6 +3,7 @@
 
 #include "kubesim/encoding.h"
 #include "kubesim/json_util.h"
+#include "kubesim/user_info.h"
 
 namespace mlgitops::kubesim {
 
@@ -17,9 +18,8 @@ std::string Triple(const std::string& group, const std::string& version, const c
 // kube-apiserver reports the kubeconfig user for API requests; kubesim's own controllers write
 // as the controller manager.
 std::string UserInfoJson(bool api_request) {
-  if (api_request) {
-    return R"({"username":"kubesim-admin","groups":["system:masters","system:authenticated"]})";
-  }
+  // The requester as authenticated (and impersonated) for this request.
+  if (api_request && CurrentUser()) return CurrentUser()->ToJson();
   return R"({"username":"system:kube-controller-manager","groups":["system:authenticated"]})";
 }
 

@@ -27,6 +27,7 @@ ApiServer::ApiServer(const Clock* clock) : clock_(clock) {
     WriteContext ctx{*ns_type, "kube-apiserver", "", false};
     CommitCreate(ctx, std::move(ns), false);
   }
+  SeedRbacPolicy();
 }
 
 std::string ApiServer::NowTimestamp() const { return Timestamp(Now()); }
@@ -50,8 +51,14 @@ HttpResponse ApiServer::Handle(const HttpRequest& request, const RequestInfo& in
   if (info.is_resource_request) {
     // Admission webhooks may add warnings to the answer (admission.h).
     AdmissionRequestScope admission_scope(!request.from_controllers);
+    // Admission's userInfo and the RBAC write checks read the requester (controllers: none).
+    CurrentUserScope user_scope(request.from_controllers ? nullptr : &request.user);
     HttpResponse response = ServeResource(request, info);
     admission_scope.AttachWarnings(&response);
+    if (info.group == kRbacGroup && info.resource == "clusterroles" && response.status < 300 &&
+        info.verb != "get" && info.verb != "list" && info.verb != "watch") {
+      RunRoleAggregation();  // the clusterrole aggregation controller, at once
+    }
     return response;
   }
   if (request.method != "GET") return ErrorResponse(MethodNotAllowedOnResource());
@@ -81,7 +88,9 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
   }
   Call call{request, info, *type, ns};
   if (scale) return Scale(call);
-  if (type->kind == "SelfSubjectAccessReview") return ReviewAccess(call);
+  if (type->group == "authorization.k8s.io" || type->group == "authentication.k8s.io") {
+    return Review(call);
+  }
   const std::string& verb = info.verb;
   bool named = !info.name.empty();
   if (verb == "get") return Get(call);
@@ -96,20 +105,6 @@ HttpResponse ApiServer::ServeResource(const HttpRequest& request, const RequestI
   if (verb == "delete" && info.subresource.empty()) return Delete(call);
   if (verb == "deletecollection" && type->plural != "namespaces") return DeleteCollection(call);
   return ErrorResponse(MethodNotAllowedOnResource());
-}
-
-HttpResponse ApiServer::ReviewAccess(const Call& call) {
-  if (call.info.verb != "create") return ErrorResponse(MethodNotAllowedOnResource());
-  auto parsed = DecodeBody(call, false);
-  if (!parsed.ok()) return ErrorResponse(parsed.error());
-  // kubesim has one all-powerful user: every question is answered yes.
-  Object review = std::move(*parsed);
-  JsonAllocator& a = review.allocator();
-  JsonValue status(rapidjson::kObjectType);
-  SetMember(status, "allowed", JsonValue(true), a);
-  SetString(status, "reason", "kubesim authorizes every authenticated request", a);
-  SetMember(review.mutable_json(), "status", std::move(status), a);
-  return JsonResponse(201, ToJson(review.json()));
 }
 
 void ApiServer::Tick() {

@@ -15,12 +15,15 @@
 #include "kubesim/catalog.h"
 #include "kubesim/deletion.h"
 #include "kubesim/http_types.h"
+#include "kubesim/rbac.h"
 #include "kubesim/request_info.h"
 #include "kubesim/service_account_tokens.h"
 #include "kubesim/store.h"
 #include "object/clock.h"
 
 namespace mlgitops::kubesim {
+
+class Authenticator;
 
 class ApiServer {
  public:
@@ -34,8 +37,14 @@ class ApiServer {
   /// Background work of the control plane: namespace deletion, garbage collection, the CRD
   /// cleanup finalizer (README.md, "Deletion").
   void Tick();
-  /// Whether `authorization` ("Bearer T") carries a live token issued by the TokenRequest API.
-  bool AuthenticatesIssuedToken(const std::string& authorization) const;
+  /// Whether `authorization` ("Bearer T") carries a live token issued by the TokenRequest API
+  /// (whose record goes to `issued`).
+  bool AuthenticatesIssuedToken(const std::string& authorization,
+                                IssuedToken* issued = nullptr) const;
+  /// RBAC (rbac.h): authorizes every request; set_always_allow for AlwaysAllow mode.
+  RbacAuthorizer& rbac() { return rbac_; }
+  /// Who TokenReview asks (authn.h); must outlive the server.
+  void set_authenticator(const Authenticator* authenticator) { authenticator_ = authenticator; }
   /// Ends open watches.
   void Shutdown() { store_.Shutdown(); }
 
@@ -68,7 +77,13 @@ class ApiServer {
   };
 
   HttpResponse ServeResource(const HttpRequest& request, const RequestInfo& info);
-  HttpResponse ReviewAccess(const Call& call);
+  // auth_handlers.cc: access reviews, RBAC escalation/bind checks, role aggregation.
+  HttpResponse Review(const Call& call);
+  std::optional<ApiError> CheckRbacWrite(const ResourceType& type, const std::string& ns,
+                                         const std::string& name, const JsonValue& object,
+                                         const JsonValue* old);
+  void RunRoleAggregation();
+  void SeedRbacPolicy();
   // token_handlers.cc
   HttpResponse CreateServiceAccountToken(const Call& call);
 
@@ -119,6 +134,8 @@ class ApiServer {
   // Webhooks every create, update and delete passes (admission.h).
   Admission admission_{&store_, &catalog_};
   ServiceAccountTokens tokens_;
+  RbacAuthorizer rbac_{&store_};
+  const Authenticator* authenticator_ = nullptr;
 };
 
 }  // namespace mlgitops::kubesim

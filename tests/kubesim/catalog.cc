@@ -122,6 +122,40 @@ const std::vector<Builtin>& Builtins() {
        {},
        false,
        false},
+      // Access reviews and authentication (auth_handlers.cc); create-only.
+      {"authorization.k8s.io/v1",
+       "SelfSubjectRulesReview",
+       "selfsubjectrulesreviews",
+       false,
+       {},
+       {},
+       false,
+       false},
+      {"authorization.k8s.io/v1",
+       "SubjectAccessReview",
+       "subjectaccessreviews",
+       false,
+       {},
+       {},
+       false,
+       false},
+      {"authorization.k8s.io/v1",
+       "LocalSubjectAccessReview",
+       "localsubjectaccessreviews",
+       true,
+       {},
+       {},
+       false,
+       false},
+      {"authentication.k8s.io/v1", "TokenReview", "tokenreviews", false, {}, {}, false, false},
+      {"authentication.k8s.io/v1",
+       "SelfSubjectReview",
+       "selfsubjectreviews",
+       false,
+       {},
+       {},
+       false,
+       false},
   };
   return kBuiltins;
 }
@@ -140,7 +174,9 @@ ResourceType FromBuiltin(const Builtin& b) {
   t.categories = b.categories;
   t.verbs = kAllVerbs;
   // Namespaces cannot be deleted as a collection.
-  if (t.kind == "SelfSubjectAccessReview") t.verbs = {"create"};
+  if (t.group == "authorization.k8s.io" || t.group == "authentication.k8s.io") {
+    t.verbs = {"create"};
+  }
   if (t.plural == "namespaces") {
     t.verbs.erase(std::find(t.verbs.begin(), t.verbs.end(), "deletecollection"));
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kubesim/api_errors.h"
+#include "kubesim/user_info.h"
 
 namespace mlgitops::kubesim {
 
@@ -23,6 +24,8 @@ struct HttpRequest {
   /// Made by kubesim's own controllers rather than received over HTTP: admission reviews report
   /// it as the controller manager's.
   bool from_controllers = false;
+  /// Who sent it, after authentication and impersonation (server.cc); unset for controllers.
+  UserInfo user;
 
   /// First value of query parameter `key`, or "".
   std::string Query(const std::string& key) const;

@@ -51,6 +51,9 @@ Result<std::unique_ptr<KubesimProcess>> KubesimProcess::Start(const LaunchOption
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   if (!options.controllers) args.push_back("--no-controllers");
+  if (!options.authorization_mode.empty()) {
+    args.push_back("--authorization-mode=" + options.authorization_mode);
+  }
   if (!options.step_delay.empty()) {
     args.push_back("--step-delay");
     args.push_back(options.step_delay);

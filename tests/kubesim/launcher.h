@@ -24,6 +24,9 @@ struct LaunchOptions {
   // Simulated controllers are off unless asked for: most tests write status themselves.
   bool controllers = false;
   std::string step_delay;  // --step-delay, "" for kubesim's default
+  // --authorization-mode: "" keeps kubesim's default (RBAC); "AlwaysAllow" turns RBAC off, for
+  // tests that say why they need it.
+  std::string authorization_mode;
   int ready_timeout_ms = 15000;
 };
 

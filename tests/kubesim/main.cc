@@ -11,6 +11,7 @@
 
 #include "kubesim/api_server.h"
 #include "kubesim/audit.h"
+#include "kubesim/authn.h"
 #include "kubesim/certs.h"
 #include "kubesim/controllers.h"
 #include "kubesim/faults.h"
@@ -59,7 +60,20 @@ int Run(const Options& options) {
   for (const ks::ServiceEndpoint& endpoint : options.service_endpoints) {
     api.admission().AddServiceEndpoint(endpoint);
   }
-  ks::HttpsServer server(&api, *certs, token, &audit, &faults);
+  api.rbac().set_always_allow(options.authorization_always_allow);
+  ks::Authenticator authenticator(token, &api);
+  mlgitops::Status loaded = mlgitops::Status::OK();
+  if (!options.token_auth_file.empty())
+    loaded = authenticator.LoadTokenFile(options.token_auth_file);
+  if (loaded.ok() && !options.client_ca_file.empty()) {
+    loaded = authenticator.LoadClientCa(options.client_ca_file);
+  }
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "kubesim: %s\n", loaded.message().c_str());
+    return 1;
+  }
+  api.set_authenticator(&authenticator);
+  ks::HttpsServer server(&api, *certs, &authenticator, &audit, &faults);
   auto port = server.Bind(options.port);
   if (!port.ok()) {
     std::fprintf(stderr, "kubesim: %s\n", port.status().message().c_str());

@@ -12,6 +12,8 @@ std::string UsageText() {
 usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                [--service-endpoint NS/NAME[:PORT]=HOST:PORT ...]
                [--no-controllers] [--step-delay DURATION]
+               [--token-auth-file PATH] [--client-ca-file PATH]
+               [--authorization-mode RBAC|AlwaysAllow]
 
   --port N           listen on https://127.0.0.1:N (0 picks a free port; the kubeconfig says which)
   --kubeconfig PATH  written (atomically, mode 0600) once the server accepts connections: the CA,
@@ -40,6 +42,13 @@ usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                      model load), e.g. 200ms (the default) or 1s; the annotation
                      kubesim.mlgitops.io/outcome: crashloop|fail|slow|failed-to-load on an
                      object makes it fail (slow: ten times longer steps)
+  --token-auth-file PATH
+                     static bearer tokens, kube-apiserver's CSV: token,user,uid,"group1,group2"
+  --client-ca-file PATH
+                     PEM CA(s) for client certificates: CN is the user, O the groups
+  --authorization-mode MODE
+                     RBAC (the default: the kubeconfig's user is in system:masters, everyone
+                     else gets what Roles and bindings grant) or AlwaysAllow
   --help             this text
 
 Serves until SIGTERM or SIGINT, then stops cleanly (open watches end).
@@ -68,7 +77,8 @@ Result<Options> ParseOptions(int argc, char** argv) {
       continue;
     }
     if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults" &&
-        flag != "--service-endpoint" && flag != "--step-delay") {
+        flag != "--service-endpoint" && flag != "--step-delay" && flag != "--token-auth-file" &&
+        flag != "--client-ca-file" && flag != "--authorization-mode") {
       return Status::InvalidArgument("unknown flag " + flag + " (see --help)");
     }
     if (!has_value) {
@@ -84,6 +94,16 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.port = static_cast<int>(port);
     } else if (flag == "--kubeconfig") {
       options.kubeconfig_path = value;
+    } else if (flag == "--token-auth-file") {
+      options.token_auth_file = value;
+    } else if (flag == "--client-ca-file") {
+      options.client_ca_file = value;
+    } else if (flag == "--authorization-mode") {
+      if (value != "RBAC" && value != "AlwaysAllow") {
+        return Status::InvalidArgument("--authorization-mode " + value +
+                                       ": kubesim supports RBAC or AlwaysAllow");
+      }
+      options.authorization_always_allow = value == "AlwaysAllow";
     } else if (flag == "--audit-log") {
       options.audit_log_path = value;
     } else if (flag == "--service-endpoint") {

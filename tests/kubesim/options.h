@@ -1,5 +1,6 @@
 // Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults,
-// --service-endpoint, --no-controllers, --step-delay) and the --help text that documents them.
+// --service-endpoint, --no-controllers, --step-delay, --token-auth-file, --client-ca-file,
+// --authorization-mode) and the --help text that documents them.
 #pragma once
 
 #include <string>
@@ -19,6 +20,9 @@ struct Options {
   FaultSpec faults;
   std::vector<ServiceEndpoint> service_endpoints;  // --service-endpoint, repeatable
   ControllerOptions controllers;
+  std::string token_auth_file;              // --token-auth-file: static tokens (authn.h)
+  std::string client_ca_file;               // --client-ca-file: client certificates' CA
+  bool authorization_always_allow = false;  // --authorization-mode=AlwaysAllow (default RBAC)
   bool show_help = false;
 };
 

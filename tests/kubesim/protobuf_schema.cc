@@ -159,6 +159,21 @@ const std::map<std::string, ProtoMessage>& Messages() {
          {S(1, "namespace"), S(2, "verb"), S(3, "group"), S(4, "version"), S(5, "resource"),
           S(6, "subresource"), S(7, "name")}},
         {"NonResourceAttributes", {S(1, "path"), S(2, "verb")}},
+        // kubectl auth can-i --list / auth whoami, and the reviews clients send.
+        {"SelfSubjectRulesReview",
+         {M(1, "metadata", "ObjectMeta"), M(2, "spec", "SelfSubjectRulesReviewSpec")}},
+        {"SelfSubjectRulesReviewSpec", {S(1, "namespace")}},
+        {"SelfSubjectReview", {M(1, "metadata", "ObjectMeta")}},
+        {"SubjectAccessReview",
+         {M(1, "metadata", "ObjectMeta"), M(2, "spec", "SubjectAccessReviewSpec")}},
+        {"LocalSubjectAccessReview",
+         {M(1, "metadata", "ObjectMeta"), M(2, "spec", "SubjectAccessReviewSpec")}},
+        {"SubjectAccessReviewSpec",
+         {M(1, "resourceAttributes", "ResourceAttributes"),
+          M(2, "nonResourceAttributes", "NonResourceAttributes"), S(3, "user"),
+          Strings(4, "groups"), S(6, "uid")}},
+        {"TokenReview", {M(1, "metadata", "ObjectMeta"), M(2, "spec", "TokenReviewSpec")}},
+        {"TokenReviewSpec", {S(1, "token"), Strings(2, "audiences")}},
         {"RoleRef", {S(1, "apiGroup"), S(2, "kind"), S(3, "name")}},
     };
     std::map<std::string, ProtoMessage> by_name;

@@ -1,12 +1,14 @@
 // cpp-httplib wiring. Every request passes through Dispatch(): health checks skip
-// authentication and faults; everything else must carry the bearer token, or one issued by
-// the TokenRequest API.
+// authentication and faults; everything else is authenticated (401), impersonated and
+// authorized (403) as kube-apiserver's filter chain does, in that order.
 #include "kubesim/server.h"
 
 #include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
+#include <strings.h>
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -18,8 +20,19 @@ constexpr size_t kMaxBodyBytes = 3u << 20;  // kube-apiserver's request body lim
 constexpr size_t kMaxPathBytes = 8192;
 constexpr size_t kWorkerThreads = 64;  // each open watch holds one
 
-bool TokensEqual(const std::string& got, const std::string& want) {
-  return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), got.size()) == 0;
+// Any client certificate is accepted during the handshake and verified by the authenticator
+// (kube-apiserver's RequestClientCert): a bad one is a 401, not a failed handshake.
+int AcceptAnyClientCertificate(int, X509_STORE_CTX*) { return 1; }
+
+HeaderValues ImpersonationHeaders(const httplib::Request& req) {
+  HeaderValues out;
+  for (const auto& [name, value] : req.headers) {
+    if (name.size() < 12 || strncasecmp(name.c_str(), "impersonate-", 12) != 0) continue;
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.emplace(lower, value);
+  }
+  return out;
 }
 
 void WriteResponse(const HttpResponse& response, httplib::Response& res) {
@@ -45,14 +58,20 @@ void WriteResponse(const HttpResponse& response, httplib::Response& res) {
 
 class HttpsServer::Impl {
  public:
-  Impl(ApiServer* api, const ServingCertificates& certs, std::string token, AuditLog* audit,
-       FaultInjector* faults)
+  Impl(ApiServer* api, const ServingCertificates& certs, const Authenticator* authenticator,
+       AuditLog* audit, FaultInjector* faults)
       : api_(api),
-        token_("Bearer " + std::move(token)),
+        authenticator_(authenticator),
         audit_(audit),
         faults_(faults),
         server_(certs.server_cert.get(), certs.server_key.get()) {
     SSL_CTX_set_min_proto_version(server_.ssl_context(), TLS1_2_VERSION);
+    if (authenticator_->client_ca()) {
+      static const unsigned char kSessionContext[] = "kubesim";
+      SSL_CTX_set_session_id_context(server_.ssl_context(), kSessionContext,
+                                     sizeof(kSessionContext) - 1);
+      SSL_CTX_set_verify(server_.ssl_context(), SSL_VERIFY_PEER, AcceptAnyClientCertificate);
+    }
     server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
     server_.set_payload_max_length(kMaxBodyBytes);
     server_.set_tcp_nodelay(true);
@@ -108,8 +127,7 @@ class HttpsServer::Impl {
     record.uri = req.target.empty() ? req.path : req.target;
     record.user_agent = request.user_agent;
 
-    HttpResponse response =
-        Respond(request, info, req.get_header_value("Authorization"), &record, res);
+    HttpResponse response = Respond(req, request, info, &record, res);
     if (record.fault != "drop") WriteResponse(response, res);
     if (info.name.empty()) info.name = response.created_name;
     record.code = res.status;
@@ -119,13 +137,26 @@ class HttpsServer::Impl {
     if (audit_) audit_->Write(info, record);
   }
 
-  HttpResponse Respond(const HttpRequest& request, const RequestInfo& info,
-                       const std::string& authorization, AuditRecord* record,
-                       httplib::Response& res) {
+  HttpResponse Respond(const httplib::Request& req, HttpRequest& request, const RequestInfo& info,
+                       AuditRecord* record, httplib::Response& res) {
     if (IsHealthPath(request.path)) return api_->Handle(request, info);
-    if (!TokensEqual(authorization, token_) && !api_->AuthenticatesIssuedToken(authorization)) {
-      return ErrorResponse(Unauthorized());
+    X509* peer = nullptr;
+    if (req.ssl && authenticator_->client_ca()) {
+      peer = SSL_get1_peer_certificate(const_cast<SSL*>(req.ssl));
     }
+    auto user = authenticator_->Authenticate(req.get_header_value("Authorization"), peer);
+    if (peer) X509_free(peer);
+    if (!user.ok()) return ErrorResponse(user.error());
+    auto acting = Impersonate(*user, ImpersonationHeaders(req), api_->rbac());
+    if (!acting.ok()) return ErrorResponse(acting.error());
+    request.user = std::move(*acting);
+    AuthzAttributes attrs = AttributesFor(request.user, info);
+    if (!info.is_resource_request) {
+      attrs.verb = request.method;  // non-resource verbs are the lowercased HTTP method
+      for (char& c : attrs.verb) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    AuthzDecision decision = api_->rbac().Authorize(attrs);
+    if (!decision.allowed) return ErrorResponse(ForbiddenFor(attrs, decision.reason));
     if (faults_ && faults_->Applies(info.verb)) {
       if (faults_->spec().latency_ms > 0) {
         record->fault = "latency";
@@ -154,15 +185,15 @@ class HttpsServer::Impl {
   }
 
   ApiServer* api_;
-  std::string token_;
+  const Authenticator* authenticator_;
   AuditLog* audit_;
   FaultInjector* faults_;
   httplib::SSLServer server_;
 };
 
-HttpsServer::HttpsServer(ApiServer* api, const ServingCertificates& certs, std::string token,
-                         AuditLog* audit, FaultInjector* faults)
-    : impl_(std::make_unique<Impl>(api, certs, std::move(token), audit, faults)) {}
+HttpsServer::HttpsServer(ApiServer* api, const ServingCertificates& certs,
+                         const Authenticator* authenticator, AuditLog* audit, FaultInjector* faults)
+    : impl_(std::make_unique<Impl>(api, certs, authenticator, audit, faults)) {}
 
 HttpsServer::~HttpsServer() = default;
 Result<int> HttpsServer::Bind(int port) { return impl_->Bind(port); }

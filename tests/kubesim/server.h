@@ -1,5 +1,6 @@
-// HttpsServer: kubesim on the wire. TLS with the run's own certificate, bearer-token
-// authentication, fault injection and the audit log wrapped around ApiServer::Handle.
+// HttpsServer: kubesim on the wire. TLS with the run's own certificate, authentication,
+// impersonation and authorization (authn.h, rbac.h), fault injection and the audit log wrapped
+// around ApiServer::Handle.
 #pragma once
 
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include "kubesim/api_server.h"
 #include "kubesim/audit.h"
+#include "kubesim/authn.h"
 #include "kubesim/certs.h"
 #include "kubesim/faults.h"
 #include "object/status.h"
@@ -19,9 +21,10 @@ namespace mlgitops::kubesim {
 
 class HttpsServer {
  public:
-  /// `api`, `audit` and `faults` must outlive the server; `audit`/`faults` may be null.
-  HttpsServer(ApiServer* api, const ServingCertificates& certs, std::string token, AuditLog* audit,
-              FaultInjector* faults);
+  /// `api`, `authenticator`, `audit` and `faults` must outlive the server; `audit`/`faults` may
+  /// be null. With a client CA in `authenticator`, clients may present certificates.
+  HttpsServer(ApiServer* api, const ServingCertificates& certs, const Authenticator* authenticator,
+              AuditLog* audit, FaultInjector* faults);
   ~HttpsServer();
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;

@@ -1,7 +1,7 @@
 // The TokenRequest API (POST serviceaccounts/NAME/token) and authentication of the tokens it
-// issues. kubesim has one all-powerful user, so an issued token may do everything the run's
-// own token may; what is real is its lifetime: it stops working when it expires or when its
-// ServiceAccount is deleted (401), as a bound token does on kube-apiserver.
+// issues. A token authenticates as its ServiceAccount (system:serviceaccount:NS:NAME, authn.cc)
+// until it expires or the ServiceAccount is deleted (401), as a bound token does on
+// kube-apiserver.
 #include "kubesim/api_server.h"
 #include "kubesim/json_util.h"
 #include "kubesim/kubeconfig.h"
@@ -93,9 +93,11 @@ HttpResponse ApiServer::CreateServiceAccountToken(const Call& call) {
   return JsonResponse(201, ToJson(root));
 }
 
-bool ApiServer::AuthenticatesIssuedToken(const std::string& authorization) const {
+bool ApiServer::AuthenticatesIssuedToken(const std::string& authorization,
+                                         IssuedToken* issued_out) const {
   if (authorization.rfind(kBearerPrefix, 0) != 0) return false;
-  IssuedToken issued;
+  IssuedToken local;
+  IssuedToken& issued = issued_out ? *issued_out : local;
   if (!tokens_.Lookup(authorization.substr(sizeof(kBearerPrefix) - 1), Now(), &issued)) {
     return false;
   }

@@ -250,6 +250,7 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
     RecordUpdate(&entries, writer, FieldSet::Of(root, schema, false), FieldSet());
     WriteManagedFields(root, entries, a);
   }
+  if (auto refused = CheckRbacWrite(type, ns, name, root, nullptr)) return *refused;  // RBAC
   // Admission webhooks (admission.h): mutating, then validating, before anything is stored.
   AdmissionAttributes admission{"CREATE", &type,       ctx.subresource, ns,
                                 name,     ctx.dry_run, ctx.manager,     ""};
@@ -351,6 +352,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
                         NowTimestamp(), ctx.subresource, {}};
     RecordUpdate(&entries, writer, changed, removed);
     WriteManagedFields(root, entries, a);
+  }
+  if (auto refused = CheckRbacWrite(type, old->namespace_(), name, root, &before)) {
+    return *refused;  // RBAC escalation and bind checks (auth_handlers.cc)
   }
   // Admission webhooks (admission.h): mutating, then validating, before anything is stored.
   AdmissionAttributes admission{"UPDATE", &type,       ctx.subresource, old->namespace_(),

@@ -310,7 +310,13 @@ TEST_F(KubesimTokenRequestTest, KubectlCreateTokenIssuesATokenThatDiesWithItsSer
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   ASSERT_EQ(token.rfind("kubesim-", 0), 0u) << token;
   EXPECT_NE(token, kubesim_->token());
-  EXPECT_EQ(KubectlWithToken(token, "get namespace kube-system", &out), 0) << out;
+  // The token authenticates as its ServiceAccount (SelfSubjectReview is open to every
+  // authenticated user); RBAC grants it nothing else until a binding does.
+  EXPECT_EQ(KubectlWithToken(token, "auth whoami", &out), 0) << out;
+  EXPECT_NE(out.find("system:serviceaccount:kube-system:mlgitops-manager"), std::string::npos)
+      << out;
+  EXPECT_NE(KubectlWithToken(token, "get namespace kube-system", &out), 0);
+  EXPECT_NE(out.find("(Forbidden)"), std::string::npos) << out;
   EXPECT_NE(KubectlWithToken("kubesim-not-issued", "get namespace kube-system", &out), 0);
   EXPECT_NE(out.find("Unauthorized"), std::string::npos) << out;
 
@@ -322,7 +328,7 @@ TEST_F(KubesimTokenRequestTest, KubectlCreateTokenIssuesATokenThatDiesWithItsSer
   // Deleted, then created again under the same name: the old token stays dead.
   ASSERT_EQ(Kubectl("delete serviceaccount mlgitops-manager -n kube-system", &out), 0) << out;
   ASSERT_EQ(Kubectl("create serviceaccount mlgitops-manager -n kube-system", &out), 0) << out;
-  EXPECT_NE(KubectlWithToken(token, "get namespace kube-system", &out), 0);
+  EXPECT_NE(KubectlWithToken(token, "auth whoami", &out), 0);
   EXPECT_NE(out.find("Unauthorized"), std::string::npos) << out;
 }
 

@@ -268,5 +268,72 @@ TEST_F(SyncComparisonTest, SyncerPrunesWhatListTrackedObjectsFinds) {
   EXPECT_EQ(Compare({ConfigMap("settings", "v1")}).sync_status, "Synced");
 }
 
+// A deployer whose ServiceAccount may act only inside the app's namespace (a RoleBinding, the way
+// namespaced Argo CD installs are scoped) cannot list cluster-scoped kinds: kube-apiserver
+// answers 403 Forbidden (RBAC). The objects of those kinds the app tracks go unseen; the sync
+// and the comparison must say so (naming kind and scope) instead of claiming a complete prune.
+TEST_F(SyncComparisonTest, ForbiddenListIsReportedAndPruneNotClaimedComplete) {
+  ApplyTracked(ConfigMap("old", "v1"));
+  std::string role_name = "shop-leftover-" + ns_;
+  ApplyTracked("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: " +
+               role_name + "}\nrules: []\n");
+  for (const std::string& yaml :
+       {Sub("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: deployer, namespace: NS}\n"),
+        Sub("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, "
+            "namespace: NS}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n"),
+        Sub("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: "
+            "deployer, namespace: NS}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, "
+            "name: deployer}\nsubjects: [{kind: ServiceAccount, name: deployer, namespace: "
+            "NS}]\n")}) {
+    ASSERT_TRUE(client_->Apply(ParseOne(yaml), ApplyOptions()).ok()) << yaml;
+  }
+  auto issued = process_->Request(
+      "POST", "/api/v1/namespaces/" + ns_ + "/serviceaccounts/deployer/token", "{}");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  std::string token = GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token");
+  KubeconfigOptions kubeconfig;
+  kubeconfig.kubeconfig_flag = process_->kubeconfig_path();
+  KubeconfigEnv env;
+  env.getenv = [](const char*) -> const char* { return nullptr; };
+  auto config = LoadRestConfig(kubeconfig, env);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  config->token = token;
+  auto deployer = HttpKubeClient::Create(*config);
+  ASSERT_TRUE(deployer.ok()) << deployer.status().message();
+
+  std::string unlisted = "rbac.authorization.k8s.io/ClusterRole (cluster-scoped)";
+  auto compared = CompareApp(**deployer, app_, "shop", Desired({ConfigMap("settings", "v1")}));
+  ASSERT_TRUE(compared.ok()) << compared.status().message();
+  ASSERT_EQ(compared->warnings.size(), 1u);
+  EXPECT_NE(compared->warnings[0].find(unlisted), std::string::npos) << compared->warnings[0];
+  EXPECT_EQ(compared->warnings[0].find("in namespace " + ns_), std::string::npos)
+      << "the namespace's own kinds were listable: " << compared->warnings[0];
+
+  HealthAssessor assessor;
+  SystemClock clock;
+  Syncer syncer(**deployer, assessor, DefaultConventions(), clock);
+  SyncInput input;
+  input.app = &app_;
+  input.app_instance = "shop";
+  input.desired = Desired({ConfigMap("settings", "v1")});
+  SyncOptions options;
+  options.prune = true;
+  options.poll_interval = std::chrono::milliseconds(20);
+  auto result = syncer.Run(std::move(input), options);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->phase, "Succeeded") << result->message;
+  EXPECT_FALSE(client_->Get(ObjectKey{kConfigMap, ns_, "old"}).ok()) << "pruned: listable";
+  EXPECT_TRUE(
+      client_->Get(ObjectKey{{"rbac.authorization.k8s.io", "v1", "ClusterRole"}, "", role_name})
+          .ok())
+      << "never seen, so never pruned";
+  ASSERT_EQ(result->warnings.size(), 1u);
+  EXPECT_NE(result->warnings[0].find(unlisted), std::string::npos) << result->warnings[0];
+  EXPECT_NE(result->message.find("prune incomplete: cannot list"), std::string::npos)
+      << result->message;
+  EXPECT_NE(SyncResultToJson(*result, false).find("\"warnings\":[\"cannot list"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mlgitops
