@@ -120,10 +120,13 @@ const Cause kTemplateImmutable{"FieldValueInvalid", "spec.template",
 // internal PodTemplateSpec) is elided to "core.PodTemplateSpec{...}".
 TEST_F(KubesimImmutabilityTest, JobTemplateIsImmutableThroughEveryWritePath) {
   Create(kJobs, TrainJob("trainer:1"));
-  ExpectInvalid(Call("PUT", kTrain, TrainJob("trainer:2")), "batch", "Job", "train",
+  // A PUT carries the stored Job (its generated selector and labels) with the new image, as a
+  // client that read it first sends it.
+  std::string put = Call("GET", kTrain).body;
+  put.replace(put.find("trainer:1"), 9, "trainer:2");
+  ExpectInvalid(Call("PUT", kTrain, put), "batch", "Job", "train", {kTemplateImmutable});
+  ExpectInvalid(Call("PUT", std::string(kTrain) + "?dryRun=All", put), "batch", "Job", "train",
                 {kTemplateImmutable});
-  ExpectInvalid(Call("PUT", std::string(kTrain) + "?dryRun=All", TrainJob("trainer:2")), "batch",
-                "Job", "train", {kTemplateImmutable});
   std::string image_patch =
       R"({"spec":{"template":{"spec":{"containers":[{"name":"t","image":"trainer:2"}]}}}})";
   ExpectInvalid(Call("PATCH", kTrain, image_patch, "application/strategic-merge-patch+json"),
@@ -194,9 +197,13 @@ TEST_F(KubesimImmutabilityTest, JobCompletionsSelectorAndModeAreImmutable) {
   ExpectInvalid(Merge(shards, R"({"spec":{"completions":5}})"), "batch", "Job", "shards",
                 {{"FieldValueInvalid", "spec.completions",
                   "Invalid value: 5: can only be modified in tandem with spec.parallelism"}});
+  // strategy.ValidateUpdate appends ValidateJobUpdate's errors to ValidateJob's, so the new
+  // selector no longer matching the template is reported first.
   ExpectInvalid(Merge(shards, R"({"spec":{"selector":{"matchLabels":{"job":"b","tier":"x"}}}})"),
                 "batch", "Job", "shards",
-                {{"FieldValueInvalid", "spec.selector",
+                {{"FieldValueInvalid", "spec.template.metadata.labels",
+                  "Invalid value: {\"job\":\"a\"}: `selector` does not match template `labels`"},
+                 {"FieldValueInvalid", "spec.selector",
                   "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"job\":\"b\", "
                   "\"tier\":\"x\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is "
                   "immutable"}});
@@ -268,17 +275,22 @@ TEST_F(KubesimImmutabilityTest, StatefulSetSpecBeyondTheMutableFieldsIsForbidden
                "accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}})");
   std::string db = "/apis/apps/v1/namespaces/default/statefulsets/db";
   HttpResponse allowed = Merge(db, R"({"spec":{"replicas":3,"minReadySeconds":5,
-      "revisionHistoryLimit":3,"updateStrategy":{"type":"OnDelete"},
+      "revisionHistoryLimit":3,"updateStrategy":{"type":"OnDelete","rollingUpdate":null},
       "persistentVolumeClaimRetentionPolicy":{"whenDeleted":"Delete"},
       "template":{"spec":{"containers":[{"name":"c","image":"pg:16"}]}}}})");
   EXPECT_EQ(allowed.status, 200) << allowed.body;
   for (const char* patch :
        {R"({"spec":{"serviceName":"db2"}})", R"({"spec":{"podManagementPolicy":"Parallel"}})",
         R"({"spec":{"volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{
-            "accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"5Gi"}}}}]}})",
-        R"({"spec":{"selector":{"matchLabels":{"app":"db","x":"y"}}}})"}) {
+            "accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"5Gi"}}}}]}})"}) {
     ExpectInvalid(Merge(db, patch), "apps", "StatefulSet", "db", {kStatefulSetForbidden});
   }
+  // A new selector also no longer matches the template: ValidateStatefulSet's error comes first.
+  ExpectInvalid(Merge(db, R"({"spec":{"selector":{"matchLabels":{"app":"db","x":"y"}}}})"), "apps",
+                "StatefulSet", "db",
+                {{"FieldValueInvalid", "spec.template.metadata.labels",
+                  "Invalid value: {\"app\":\"db\"}: `selector` does not match template `labels`"},
+                 kStatefulSetForbidden});
 }
 
 // ValidateServiceUpdate (validateUpgradeDowngradeClusterIPs, after NormalizeClusterIPs and
