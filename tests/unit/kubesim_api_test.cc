@@ -182,7 +182,8 @@ TEST_F(ApiServerTest, TablesUseKindSpecificColumnsAndTheClockForAges) {
   ASSERT_EQ(Call("POST", "/apis/apps/v1/namespaces/default/deployments",
                  R"({"metadata":{"name":"web"},"spec":{"replicas":3,
                      "selector":{"matchLabels":{"app":"web"}},
-                     "template":{"spec":{"containers":[{"name":"c","image":"nginx"}]}}}})")
+                     "template":{"metadata":{"labels":{"app":"web"}},
+                                 "spec":{"containers":[{"name":"c","image":"nginx"}]}}}})")
                 .status,
             201);
   clock_.Set(1700000000 + 3 * 3600 + 120);
