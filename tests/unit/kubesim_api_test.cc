@@ -149,29 +149,7 @@ class ApiServerTest : public ::testing::Test {
   HttpResponse Call(const std::string& method, const std::string& path,
                     const std::string& body = "", const std::string& accept = "",
                     const std::string& content_type = "application/json") {
-    HttpRequest request;
-    request.method = method;
-    size_t q = path.find('?');
-    request.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      std::string query = path.substr(q + 1);
-      size_t start = 0;
-      while (start < query.size()) {
-        size_t amp = query.find('&', start);
-        if (amp == std::string::npos) amp = query.size();
-        std::string pair = query.substr(start, amp - start);
-        size_t eq = pair.find('=');
-        request.query.emplace(pair.substr(0, eq),
-                              eq == std::string::npos ? "" : pair.substr(eq + 1));
-        start = amp + 1;
-      }
-    }
-    request.body = body;
-    request.accept = accept;
-    request.content_type = content_type;
-    request.user_agent = "unit-test/1.0";
-    return server_.Handle(request,
-                          ParseRequestInfo(method, request.path, request.QueryBool("watch")));
+    return testing::CallInProcess(server_, method, path, body, content_type, accept);
   }
 
   FixedClock clock_{1700000000};

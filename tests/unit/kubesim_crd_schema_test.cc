@@ -116,24 +116,7 @@ class CrdSchemaTest : public ::testing::Test {
   HttpResponse Call(const std::string& method, const std::string& path,
                     const std::string& body = "",
                     const std::string& content_type = "application/json") {
-    HttpRequest request;
-    request.method = method;
-    size_t q = path.find('?');
-    request.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      std::string query = path.substr(q + 1);
-      for (size_t start = 0; start < query.size();) {
-        size_t amp = std::min(query.find('&', start), query.size());
-        std::string pair = query.substr(start, amp - start);
-        size_t eq = pair.find('=');
-        request.query.emplace(pair.substr(0, eq), pair.substr(eq + 1));
-        start = amp + 1;
-      }
-    }
-    request.body = body;
-    request.content_type = content_type;
-    request.user_agent = "unit-test/1.0";
-    return server_.Handle(request, ParseRequestInfo(method, request.path, false));
+    return testing::CallInProcess(server_, method, path, body, content_type);
   }
 
   HttpResponse Create(const std::string& spec, const std::string& query = "") {

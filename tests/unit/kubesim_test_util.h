@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "kubesim/api_server.h"
 #include "kubesim/json_util.h"
 #include "kubesim/launcher.h"
 #include "test_util.h"
@@ -68,6 +70,32 @@ inline std::vector<Object> JsonLines(const std::string& text) {
   std::vector<Object> out;
   for (const std::string& line : Lines(text)) out.push_back(ParseOrFail(line));
   return out;
+}
+
+/// `METHOD PATH?QUERY` with `body` served by an in-process ApiServer (as kubesim's admin).
+inline HttpResponse CallInProcess(ApiServer& server, const std::string& method,
+                                  const std::string& path, const std::string& body = "",
+                                  const std::string& content_type = "application/json",
+                                  const std::string& accept = "") {
+  HttpRequest request;
+  request.method = method;
+  size_t q = path.find('?');
+  request.path = path.substr(0, q);
+  if (q != std::string::npos) {
+    std::string query = path.substr(q + 1);
+    for (size_t start = 0; start < query.size();) {
+      size_t amp = std::min(query.find('&', start), query.size());
+      std::string pair = query.substr(start, amp - start);
+      size_t eq = pair.find('=');
+      request.query.emplace(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+      start = amp + 1;
+    }
+  }
+  request.body = body;
+  request.accept = accept;
+  request.content_type = content_type;
+  request.user_agent = "unit-test/1.0";
+  return server.Handle(request, ParseRequestInfo(method, request.path, request.QueryBool("watch")));
 }
 
 /// Starts kubesim for a whole test suite (its files under `dir`; simulated controllers stepping
