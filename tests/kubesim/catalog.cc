@@ -110,10 +110,10 @@ const std::vector<Builtin>& Builtins() {
        false,
        true},
       {"coordination.k8s.io/v1", "Lease", "leases", true, {}, {}, false, false},
-      // deletion branch: discovery.k8s.io and events.k8s.io (README.md, "Deletion").
       {"discovery.k8s.io/v1", "EndpointSlice", "endpointslices", true, {}, {}, false, false},
       {"events.k8s.io/v1", "Event", "events", true, {"ev"}, {}, false, false},
       {"storage.k8s.io/v1", "StorageClass", "storageclasses", false, {"sc"}, {}, false, false},
+      {"scheduling.k8s.io/v1", "PriorityClass", "priorityclasses", false, {"pc"}, {}, false, false},
       {"authorization.k8s.io/v1",
        "SelfSubjectAccessReview",
        "selfsubjectaccessreviews",

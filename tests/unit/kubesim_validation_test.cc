@@ -455,6 +455,25 @@ TEST_F(KubesimValidationTest, HpaBoundsAndTargetAndPdbExclusiveFields) {
             std::string::npos);
 }
 
+// ValidatePriorityClass: user-defined priorities stop at HighestUserDefinablePriority (1e9), and
+// the `system-` prefix is reserved for the two built-in classes.
+TEST_F(KubesimValidationTest, PriorityClassValueAndReservedNames) {
+  const std::string path = "/apis/scheduling.k8s.io/v1/priorityclasses";
+  HttpResult high = Post(path, R"({"apiVersion":"scheduling.k8s.io/v1","kind":"PriorityClass",
+      "metadata":{"name":"gpu-high"},"value":2000000000})");
+  ASSERT_EQ(high.status, 422) << high.body;
+  EXPECT_EQ(Message(high),
+            "PriorityClass.scheduling.k8s.io \"gpu-high\" is invalid: value: Forbidden: maximum "
+            "allowed value of a user defined priority is 1000000000");
+  HttpResult reserved = Post(path, R"({"apiVersion":"scheduling.k8s.io/v1","kind":"PriorityClass",
+      "metadata":{"name":"system-gpu"},"value":10})");
+  ASSERT_EQ(reserved.status, 422) << reserved.body;
+  EXPECT_EQ(Causes(reserved), std::vector<std::string>{"FieldValueForbidden metadata.name"});
+  HttpResult ok = Post(path, R"({"apiVersion":"scheduling.k8s.io/v1","kind":"PriorityClass",
+      "metadata":{"name":"gpu-training"},"value":100000,"preemptionPolicy":"Never"})");
+  EXPECT_EQ(ok.status, 201) << ok.body;
+}
+
 // ---- admissionregistration/v1: validated and defaulted ----
 
 TEST_F(KubesimValidationTest, WebhookConfigurationIsValidatedAndDefaulted) {
