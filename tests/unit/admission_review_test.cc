@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "admission/policy.h"
@@ -41,9 +42,11 @@ INSTANTIATE_TEST_SUITE_P(Admission, AdmissionReviewEcho,
                            return info.param.substr(info.param.rfind('/') + 1);
                          });
 
+// Bodies are built when a test runs, not when gtest registers the cases: the large ones would
+// otherwise be allocated (and copied) at the start of every test process.
 struct BadBody {
   std::string name;
-  std::string body;
+  std::function<std::string()> body;
   std::string reason_part;
 };
 
@@ -57,57 +60,109 @@ std::string WithRequest(const std::string& request) {
 }
 
 std::vector<BadBody> BadBodies() {
-  const std::string object = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"}";
+  static const std::string object = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"}";
   return {
-      {"empty", "", "not JSON"},
-      {"not_json", "hello", "not JSON"},
-      {"truncated", WithRequest("{\"uid\":\"a\""), "not JSON"},
-      {"trailing_garbage", WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\"}") + "x",
+      {"empty", [] { return std::string(""); }, "not JSON"},
+      {"not_json", [] { return std::string("hello"); }, "not JSON"},
+      {"truncated", [] { return std::string(WithRequest("{\"uid\":\"a\"")); }, "not JSON"},
+      {"trailing_garbage",
+       [] { return std::string(WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\"}") + "x"); },
        "not JSON"},
-      {"invalid_utf8", WithRequest("{\"uid\":\"\xff\xfe\",\"operation\":\"DELETE\"}"), "not JSON"},
-      {"array", "[]", "expected a JSON object"},
+      {"invalid_utf8",
+       [] { return std::string(WithRequest("{\"uid\":\"\xff\xfe\",\"operation\":\"DELETE\"}")); },
+       "not JSON"},
+      {"array", [] { return std::string("[]"); }, "expected a JSON object"},
       {"unknown_api_version",
-       "{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\",\"request\":{}}",
+       [] {
+         return std::string(
+             "{\"apiVersion\":\"admission.k8s.io/"
+             "v2\",\"kind\":\"AdmissionReview\",\"request\":{}}");
+       },
        "unsupported apiVersion"},
-      {"no_api_version", "{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"a\"}}",
+      {"no_api_version",
+       [] { return std::string("{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"a\"}}"); },
        "unsupported apiVersion"},
-      {"api_version_number", "{\"apiVersion\":1,\"kind\":\"AdmissionReview\"}",
+      {"api_version_number",
+       [] { return std::string("{\"apiVersion\":1,\"kind\":\"AdmissionReview\"}"); },
        "apiVersion must be a string"},
-      {"wrong_kind", "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\",\"request\":{}}",
+      {"wrong_kind",
+       [] {
+         return std::string(
+             "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\",\"request\":{}}");
+       },
        "kind must be AdmissionReview"},
-      {"no_request", "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
+      {"no_request",
+       [] {
+         return std::string(
+             "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}");
+       },
        "request is missing"},
-      {"request_string", WithRequest("\"x\""), "request is missing or not an object"},
-      {"no_uid", WithRequest("{\"operation\":\"CREATE\",\"object\":" + object + "}"),
+      {"request_string", [] { return std::string(WithRequest("\"x\"")); },
+       "request is missing or not an object"},
+      {"no_uid",
+       [] {
+         return std::string(WithRequest("{\"operation\":\"CREATE\",\"object\":" + object + "}"));
+       },
        "request.uid is missing"},
-      {"empty_uid", WithRequest("{\"uid\":\"\",\"operation\":\"DELETE\"}"),
+      {"empty_uid",
+       [] { return std::string(WithRequest("{\"uid\":\"\",\"operation\":\"DELETE\"}")); },
        "request.uid is missing"},
-      {"uid_number", WithRequest("{\"uid\":42,\"operation\":\"DELETE\"}"),
+      {"uid_number",
+       [] { return std::string(WithRequest("{\"uid\":42,\"operation\":\"DELETE\"}")); },
        "request.uid must be a string"},
-      {"operation_unknown", WithRequest("{\"uid\":\"a\",\"operation\":\"PATCH\"}"),
+      {"operation_unknown",
+       [] { return std::string(WithRequest("{\"uid\":\"a\",\"operation\":\"PATCH\"}")); },
        "request.operation must be"},
-      {"operation_number", WithRequest("{\"uid\":\"a\",\"operation\":3}"),
+      {"operation_number",
+       [] { return std::string(WithRequest("{\"uid\":\"a\",\"operation\":3}")); },
        "request.operation must be a string"},
-      {"object_string", WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":\"x\"}"),
+      {"object_string",
+       [] {
+         return std::string(
+             WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":\"x\"}"));
+       },
        "request.object must be an object"},
-      {"create_without_object", WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\"}"),
+      {"create_without_object",
+       [] { return std::string(WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\"}")); },
        "request.object is missing for CREATE"},
-      {"dry_run_string", WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"dryRun\":\"yes\"}"),
+      {"dry_run_string",
+       [] {
+         return std::string(
+             WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"dryRun\":\"yes\"}"));
+       },
        "request.dryRun must be true or false"},
-      {"namespace_number", WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"namespace\":[]}"),
+      {"namespace_number",
+       [] {
+         return std::string(
+             WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"namespace\":[]}"));
+       },
        "request.namespace must be a string"},
-      {"kind_string", WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"kind\":\"Pod\"}"),
+      {"kind_string",
+       [] {
+         return std::string(
+             WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"kind\":\"Pod\"}"));
+       },
        "request.kind must be an object"},
-      {"old_object_number", WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"oldObject\":1}"),
+      {"old_object_number",
+       [] {
+         return std::string(
+             WithRequest("{\"uid\":\"a\",\"operation\":\"DELETE\",\"oldObject\":1}"));
+       },
        "request.oldObject must be an object"},
-      {"nested_100000_bare", Nested(100000), "nested deeper than 100"},
+      {"nested_100000_bare", [] { return std::string(Nested(100000)); }, "nested deeper than 100"},
       {"nested_100000_in_object",
-       WithRequest(
-           "{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":{\"data\":" + Nested(100000) + "}}"),
+       [] {
+         return std::string(WithRequest(
+             "{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":{\"data\":" + Nested(100000) +
+             "}}"));
+       },
        "nested deeper than 100"},
       {"over_7_MiB",
-       WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":{\"data\":{\"x\":\"" +
-                   std::string(8u << 20, 'a') + "\"}}}"),
+       [] {
+         return std::string(
+             WithRequest("{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":{\"data\":{\"x\":\"" +
+                         std::string(8u << 20, 'a') + "\"}}}"));
+       },
        "over the 7 MiB limit"},
   };
 }
@@ -117,7 +172,7 @@ class AdmissionBadInput : public ::testing::TestWithParam<BadBody> {};
 TEST_P(AdmissionBadInput, Gets400WithAShortReasonFast) {
   for (AdmissionEndpoint endpoint : {AdmissionEndpoint::kMutate, AdmissionEndpoint::kValidate}) {
     auto start = std::chrono::steady_clock::now();
-    AdmissionOutcome outcome = HandleAdmission(endpoint, GetParam().body, {});
+    AdmissionOutcome outcome = HandleAdmission(endpoint, GetParam().body(), {});
     auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(outcome.http_status, 400) << outcome.body;
     EXPECT_EQ(outcome.result, "invalid");
