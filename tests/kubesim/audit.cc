@@ -59,6 +59,8 @@ std::string AuditLog::Line(const std::string& time, const RequestInfo& info,
   out += ",\"code\":" + std::to_string(record.code);
   out += ",\"latencyMicros\":" + std::to_string(record.latency_us);
   Field(out, "userAgent", record.user_agent);
+  if (!record.user.empty()) Field(out, "user", record.user);
+  if (!record.impersonated_user.empty()) Field(out, "impersonatedUser", record.impersonated_user);
   if (!record.fault.empty()) Field(out, "fault", record.fault);
   out += '}';
   return out;

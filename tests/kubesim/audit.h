@@ -15,6 +15,8 @@ struct AuditRecord {
   std::string method;
   std::string uri;
   std::string user_agent;
+  std::string user;               // the authenticated user ("" when authentication failed)
+  std::string impersonated_user;  // the user acted as, when impersonating
   int code = 0;
   int64_t latency_us = 0;
   std::string fault;  // "", "429", "500", "drop", "latency"

@@ -201,8 +201,15 @@ ApiResult<UserInfo> Authenticator::Authenticate(const std::string& authorization
   if (authorization.rfind(kBearer, 0) == 0) {
     UserInfo user;
     if (AuthenticateToken(authorization.substr(sizeof(kBearer) - 1), &user)) return user;
+    return Unauthorized();
   }
-  return Unauthorized();
+  // kube-apiserver puts the anonymous authenticator after the others with FailOnError: only a
+  // request that presented no credential at all becomes system:anonymous.
+  if (!anonymous_) return Unauthorized();
+  UserInfo anonymous;
+  anonymous.name = "system:anonymous";
+  anonymous.groups = {kUnauthenticatedGroup};
+  return anonymous;
 }
 
 // ---------- impersonation ----------

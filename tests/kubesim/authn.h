@@ -38,13 +38,17 @@ class Authenticator {
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;
 
+  /// --anonymous-auth: a request carrying no credentials is system:anonymous in
+  /// system:unauthenticated (then authorized like any user) instead of a 401.
+  void set_anonymous(bool enabled) { anonymous_ = enabled; }
   Status LoadTokenFile(const std::string& path);
   Status LoadClientCa(const std::string& path);
   /// The CA store for client certificates, null without --client-ca-file.
   X509_STORE* client_ca() const { return client_ca_; }
 
   /// The user behind `authorization` ("Bearer T") or `peer` (the TLS client certificate, may be
-  /// null); 401 Unauthorized when neither authenticates. Bearer tokens win over certificates,
+  /// null); 401 Unauthorized when a credential is presented and fails, or when none is and
+  /// anonymous requests are off. Bearer tokens win over certificates,
   /// as in kube-apiserver's union (a certificate is tried first but a bad one fails the request).
   ApiResult<UserInfo> Authenticate(const std::string& authorization, X509* peer) const;
   /// What TokenReview reports for `token`: false when it authenticates nobody.
@@ -55,6 +59,7 @@ class Authenticator {
   const ApiServer* api_;
   std::map<std::string, UserInfo> static_tokens_;
   X509_STORE* client_ca_ = nullptr;
+  bool anonymous_ = true;
 };
 
 /// A request's headers as impersonation reads them (name -> values, names lowercased).

@@ -62,6 +62,7 @@ int Run(const Options& options) {
   }
   api.rbac().set_always_allow(options.authorization_always_allow);
   ks::Authenticator authenticator(token, &api);
+  authenticator.set_anonymous(options.anonymous_auth);
   mlgitops::Status loaded = mlgitops::Status::OK();
   if (!options.token_auth_file.empty())
     loaded = authenticator.LoadTokenFile(options.token_auth_file);

@@ -13,14 +13,15 @@ usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
                [--service-endpoint NS/NAME[:PORT]=HOST:PORT ...]
                [--no-controllers] [--step-delay DURATION]
                [--token-auth-file PATH] [--client-ca-file PATH]
-               [--authorization-mode RBAC|AlwaysAllow]
+               [--authorization-mode RBAC|AlwaysAllow] [--anonymous-auth true|false]
 
   --port N           listen on https://127.0.0.1:N (0 picks a free port; the kubeconfig says which)
   --kubeconfig PATH  written (atomically, mode 0600) once the server accepts connections: the CA,
                      the server URL and a bearer token generated for this run; context "kubesim",
                      namespace "default"
   --audit-log PATH   append one JSON line per request: time, verb, method, uri, group, version,
-                     resource, subresource, namespace, name, code, latencyMicros, userAgent, fault
+                     resource, subresource, namespace, name, code, latencyMicros, userAgent, user,
+                     impersonatedUser, fault
   --faults SPEC      inject failures into API requests (never /healthz, /readyz, /livez);
                      SPEC is comma-separated key=value:
                        latency=50ms        delay each affected request (ms or s)
@@ -49,6 +50,8 @@ usage: kubesim --port N --kubeconfig PATH [--audit-log PATH] [--faults SPEC]
   --authorization-mode MODE
                      RBAC (the default: the kubeconfig's user is in system:masters, everyone
                      else gets what Roles and bindings grant) or AlwaysAllow
+  --anonymous-auth B true (the default, as kube-apiserver): a request without credentials is
+                     user system:anonymous, group system:unauthenticated; false: it gets 401
   --help             this text
 
 Serves until SIGTERM or SIGINT, then stops cleanly (open watches end).
@@ -78,7 +81,8 @@ Result<Options> ParseOptions(int argc, char** argv) {
     }
     if (flag != "--port" && flag != "--kubeconfig" && flag != "--audit-log" && flag != "--faults" &&
         flag != "--service-endpoint" && flag != "--step-delay" && flag != "--token-auth-file" &&
-        flag != "--client-ca-file" && flag != "--authorization-mode") {
+        flag != "--client-ca-file" && flag != "--authorization-mode" &&
+        flag != "--anonymous-auth") {
       return Status::InvalidArgument("unknown flag " + flag + " (see --help)");
     }
     if (!has_value) {
@@ -104,6 +108,11 @@ Result<Options> ParseOptions(int argc, char** argv) {
                                        ": kubesim supports RBAC or AlwaysAllow");
       }
       options.authorization_always_allow = value == "AlwaysAllow";
+    } else if (flag == "--anonymous-auth") {
+      if (value != "true" && value != "false") {
+        return Status::InvalidArgument("--anonymous-auth " + value + ": expected true or false");
+      }
+      options.anonymous_auth = value == "true";
     } else if (flag == "--audit-log") {
       options.audit_log_path = value;
     } else if (flag == "--service-endpoint") {

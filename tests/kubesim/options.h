@@ -1,6 +1,6 @@
 // Command-line options of the kubesim binary (--port, --kubeconfig, --audit-log, --faults,
 // --service-endpoint, --no-controllers, --step-delay, --token-auth-file, --client-ca-file,
-// --authorization-mode) and the --help text that documents them.
+// --authorization-mode, --anonymous-auth) and the --help text that documents them.
 #pragma once
 
 #include <string>
@@ -23,6 +23,7 @@ struct Options {
   std::string token_auth_file;              // --token-auth-file: static tokens (authn.h)
   std::string client_ca_file;               // --client-ca-file: client certificates' CA
   bool authorization_always_allow = false;  // --authorization-mode=AlwaysAllow (default RBAC)
+  bool anonymous_auth = true;               // --anonymous-auth (kube-apiserver's default: true)
   bool show_help = false;
 };
 

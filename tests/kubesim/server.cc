@@ -147,8 +147,10 @@ class HttpsServer::Impl {
     auto user = authenticator_->Authenticate(req.get_header_value("Authorization"), peer);
     if (peer) X509_free(peer);
     if (!user.ok()) return ErrorResponse(user.error());
+    record->user = user->name;
     auto acting = Impersonate(*user, ImpersonationHeaders(req), api_->rbac());
     if (!acting.ok()) return ErrorResponse(acting.error());
+    if (acting->name != user->name) record->impersonated_user = acting->name;
     request.user = std::move(*acting);
     AuthzAttributes attrs = AttributesFor(request.user, info);
     if (!info.is_resource_request) {

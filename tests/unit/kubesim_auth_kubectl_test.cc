@@ -331,5 +331,30 @@ TEST_F(KubesimAuthKubectlTest, ServiceAccountTokenLimitedByItsRoleBinding) {
                 ns_ + "\"\n");
 }
 
+// No credential kube-apiserver reads: basic auth (still in kubeconfig, sent as a Basic header) has
+// no authenticator since 1.19, so the anonymous one (--anonymous-auth defaults to true) makes the
+// request system:anonymous; system:public-info-viewer lets it read /version, RBAC refuses the rest
+// with 403 (not 401, which is for a credential that fails). An empty user would make kubectl
+// prompt for a username instead.
+TEST_F(KubesimAuthKubectlTest, NoCredentialIsSystemAnonymous) {
+  std::string path = dir_->Write(
+      "anonymous.kubeconfig",
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n    server: " +
+          process_->server() + "\n    certificate-authority: " + process_->ca_path() +
+          "\nusers:\n- name: nobody\n  user: {username: nobody, password: secret}\ncontexts:\n- "
+          "name: c\n  context: {cluster: "
+          "kubesim, user: nobody}\ncurrent-context: c\n");
+  std::string kubectl = "kubectl --kubeconfig " + path + " --cache-dir " + dir_->path() + "/cache ";
+  std::string out;
+  EXPECT_EQ(RunCommand(kubectl + "get --raw /version", &out, true), 0) << out;
+  EXPECT_NE(out.find("\"gitVersion\""), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(kubectl + "get --raw /api/v1/namespaces", &out, true), 1) << out;
+  EXPECT_NE(out.find("Error from server (Forbidden): namespaces is forbidden: User "
+                     "\"system:anonymous\" cannot list resource \"namespaces\" in API group \"\" "
+                     "at the cluster scope"),
+            std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace mlgitops::kubesim

@@ -73,16 +73,39 @@ class KubesimHttpTest : public ::testing::Test {
 TempDir* KubesimHttpTest::dir_ = nullptr;
 KubesimProcess* KubesimHttpTest::process_ = nullptr;
 
-TEST_F(KubesimHttpTest, RequestsWithoutTheBearerTokenAreUnauthorized) {
+// kube-apiserver's --anonymous-auth defaults to true, with the anonymous authenticator after the
+// others and FailOnError: no credential makes the request system:anonymous (then RBAC says 403,
+// while system:public-info-viewer still lets it read /version); a wrong token is a 401.
+TEST_F(KubesimHttpTest, NoCredentialIsSystemAnonymousAndAWrongTokenIsUnauthorized) {
   HttpResult anonymous = process_->Request("GET", "/api/v1/namespaces", "", "", {}, false);
-  EXPECT_EQ(anonymous.status, 401);
-  EXPECT_EQ(GetString(Json(anonymous).json(), "reason"), "Unauthorized");
+  EXPECT_EQ(anonymous.status, 403);
+  EXPECT_EQ(GetString(Json(anonymous).json(), "reason"), "Forbidden");
+  EXPECT_EQ(GetString(Json(anonymous).json(), "message"),
+            "namespaces is forbidden: User \"system:anonymous\" cannot list resource "
+            "\"namespaces\" in API group \"\" at the cluster scope");
+  EXPECT_EQ(process_->Request("GET", "/version", "", "", {}, false).status, 200);
   HttpResult wrong = process_->Request("GET", "/api/v1/namespaces", "", "",
                                        {{"Authorization", "Bearer not-the-token"}}, false);
   EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(GetString(Json(wrong).json(), "reason"), "Unauthorized");
   HttpResult health = process_->Request("GET", "/readyz", "", "", {}, false);
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok");
+}
+
+// --anonymous-auth=false: the request without credentials is a 401 too.
+TEST(KubesimAnonymousAuthTest, OffAnswersUnauthorized) {
+  TempDir dir;
+  LaunchOptions options;
+  options.binary = mlgitops::testing::BinDir() + "/kubesim";
+  options.work_dir = dir.path();
+  options.extra_args = {"--anonymous-auth=false"};
+  auto process = KubesimProcess::Start(options);
+  ASSERT_TRUE(process.ok()) << process.status().message();
+  HttpResult anonymous = (*process)->Request("GET", "/api/v1/namespaces", "", "", {}, false);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(GetString(Json(anonymous).json(), "reason"), "Unauthorized");
+  EXPECT_EQ((*process)->Stop(), 0);
 }
 
 TEST_F(KubesimHttpTest, StaleResourceVersionIsAConflict) {
@@ -535,11 +558,32 @@ TEST_F(KubesimHttpTest, AuditLogHasOneLinePerRequestInOrder) {
     }
     EXPECT_FALSE(GetString(line.json(), "time").empty());
     EXPECT_EQ(GetString(line.json(), "name"), "x");
+    EXPECT_EQ(GetString(line.json(), "user"), "kubesim-admin");
     verbs.push_back(GetString(line.json(), "verb"));
     codes.push_back(GetInt(line.json(), "code").value_or(0));
   }
   EXPECT_EQ(verbs, (std::vector<std::string>{"create", "update", "patch", "get", "delete", "get"}));
   EXPECT_EQ(codes, (std::vector<int64_t>{201, 200, 200, 200, 200, 404}));
+}
+
+// Audit events name the authenticated user and, under Impersonate-User, the user acted as.
+TEST_F(KubesimHttpTest, AuditLogNamesTheUserAndTheImpersonatedUser) {
+  MakeNamespace("http-audit-as");
+  HttpResult as_alice = process_->Request("GET", "/api/v1/namespaces/http-audit-as/secrets", "", "",
+                                          {{"Impersonate-User", "alice"}});
+  EXPECT_EQ(as_alice.status, 403) << as_alice.body;
+  int lines = 0;
+  for (const Object& line : JsonLines(mlgitops::testing::ReadFile(dir_->path() + "/audit.log"))) {
+    if (GetString(line.json(), "namespace") != "http-audit-as" ||
+        GetString(line.json(), "resource") != "secrets") {
+      continue;
+    }
+    ++lines;
+    EXPECT_EQ(GetString(line.json(), "user"), "kubesim-admin");
+    EXPECT_EQ(GetString(line.json(), "impersonatedUser"), "alice");
+    EXPECT_EQ(GetInt(line.json(), "code").value_or(0), 403);
+  }
+  EXPECT_EQ(lines, 1);
 }
 
 TEST_F(KubesimHttpTest, OversizedBodiesAreRefused) {
