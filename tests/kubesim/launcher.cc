@@ -186,12 +186,18 @@ HttpResult KubesimProcess::Request(const std::string& method, const std::string&
 }
 
 Result<std::unique_ptr<HttpKubeClient>> KubesimProcess::Connect(KubeClientOptions options) const {
+  return ConnectAs("", std::move(options));
+}
+
+Result<std::unique_ptr<HttpKubeClient>> KubesimProcess::ConnectAs(const std::string& token,
+                                                                  KubeClientOptions options) const {
   KubeconfigOptions kubeconfig;
   kubeconfig.kubeconfig_flag = kubeconfig_path_;
   KubeconfigEnv env;
   env.getenv = [](const char*) -> const char* { return nullptr; };  // no KUBECONFIG, no HOME
   auto config = LoadRestConfig(kubeconfig, env);
   if (!config.ok()) return config.status();
+  if (!token.empty()) config->token = token;
   return HttpKubeClient::Create(*config, std::move(options));
 }
 

@@ -51,6 +51,9 @@ class KubesimProcess {
   int Stop(int grace_ms = 5000);
   /// An mlgitops client for this kubesim, through the kubeconfig it wrote (and only that).
   Result<std::unique_ptr<HttpKubeClient>> Connect(KubeClientOptions options = {}) const;
+  /// The same, authenticating with `token` instead of the kubeconfig's (administrator) token.
+  Result<std::unique_ptr<HttpKubeClient>> ConnectAs(const std::string& token,
+                                                    KubeClientOptions options = {}) const;
   bool running() const { return pid_ > 0; }
 
   const std::string& kubeconfig_path() const { return kubeconfig_path_; }

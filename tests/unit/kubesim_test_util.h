@@ -127,6 +127,43 @@ inline int StopSuiteKubesim(KubesimProcess** process, HttpKubeClient** client) {
   return status;
 }
 
+/// A client acting as ServiceAccount `account` of namespace `ns`, created (with a Role granting
+/// everything in `ns` and its RoleBinding: how namespaced installs are scoped) through `admin`.
+/// RBAC then refuses it anything cluster-scoped. Null, with the reason in `error`, on failure.
+inline std::unique_ptr<HttpKubeClient> NamespaceScopedClient(const KubesimProcess& process,
+                                                             HttpKubeClient& admin,
+                                                             const std::string& ns,
+                                                             const std::string& account,
+                                                             std::string* error) {
+  const std::string meta = "{name: " + account + ", namespace: " + ns + "}";
+  for (const std::string& yaml :
+       {"apiVersion: v1\nkind: ServiceAccount\nmetadata: " + meta + "\n",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: " + meta +
+            "\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: " + meta +
+            "\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: " + account +
+            "}\nsubjects: [{kind: ServiceAccount, name: " + account + ", namespace: " + ns +
+            "}]\n"}) {
+    auto applied = admin.Apply(mlgitops::testing::ParseOne(yaml), ApplyOptions());
+    if (!applied.ok()) {
+      *error = applied.status().message();
+      return nullptr;
+    }
+  }
+  HttpResult issued = process.Request(
+      "POST", "/api/v1/namespaces/" + ns + "/serviceaccounts/" + account + "/token", "{}");
+  if (issued.status != 201) {
+    *error = "TokenRequest: " + std::to_string(issued.status) + " " + issued.body;
+    return nullptr;
+  }
+  auto client = process.ConnectAs(GetString(ParseOrFail(issued.body).json(), "status.token"));
+  if (!client.ok()) {
+    *error = client.status().message();
+    return nullptr;
+  }
+  return std::move(*client);
+}
+
 /// A kubesim process shared by one test suite and driven through the real kubectl. Derive as
 /// `class FooTest : public KubectlSuite<FooTest>`; a suite that wants simulated controllers or
 /// other flags defines a public `static LaunchOptions SuiteOptions()`.

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "kube/client.h"
-#include "kube/kubeconfig.h"
 #include "kubesim/launcher.h"
 #include "kubesim_test_util.h"
 #include "sync/comparison.h"
@@ -277,32 +276,13 @@ TEST_F(SyncComparisonTest, ForbiddenListIsReportedAndPruneNotClaimedComplete) {
   std::string role_name = "shop-leftover-" + ns_;
   ApplyTracked("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: " +
                role_name + "}\nrules: []\n");
-  for (const std::string& yaml :
-       {Sub("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: deployer, namespace: NS}\n"),
-        Sub("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, "
-            "namespace: NS}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n"),
-        Sub("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: "
-            "deployer, namespace: NS}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, "
-            "name: deployer}\nsubjects: [{kind: ServiceAccount, name: deployer, namespace: "
-            "NS}]\n")}) {
-    ASSERT_TRUE(client_->Apply(ParseOne(yaml), ApplyOptions()).ok()) << yaml;
-  }
-  auto issued = process_->Request(
-      "POST", "/api/v1/namespaces/" + ns_ + "/serviceaccounts/deployer/token", "{}");
-  ASSERT_EQ(issued.status, 201) << issued.body;
-  std::string token = GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token");
-  KubeconfigOptions kubeconfig;
-  kubeconfig.kubeconfig_flag = process_->kubeconfig_path();
-  KubeconfigEnv env;
-  env.getenv = [](const char*) -> const char* { return nullptr; };
-  auto config = LoadRestConfig(kubeconfig, env);
-  ASSERT_TRUE(config.ok()) << config.status().message();
-  config->token = token;
-  auto deployer = HttpKubeClient::Create(*config);
-  ASSERT_TRUE(deployer.ok()) << deployer.status().message();
+  std::string error;
+  auto deployer =
+      kubesim::testing::NamespaceScopedClient(*process_, *client_, ns_, "deployer", &error);
+  ASSERT_NE(deployer, nullptr) << error;
 
   std::string unlisted = "rbac.authorization.k8s.io/ClusterRole (cluster-scoped)";
-  auto compared = CompareApp(**deployer, app_, "shop", Desired({ConfigMap("settings", "v1")}));
+  auto compared = CompareApp(*deployer, app_, "shop", Desired({ConfigMap("settings", "v1")}));
   ASSERT_TRUE(compared.ok()) << compared.status().message();
   ASSERT_EQ(compared->warnings.size(), 1u);
   EXPECT_NE(compared->warnings[0].find(unlisted), std::string::npos) << compared->warnings[0];
@@ -311,7 +291,7 @@ TEST_F(SyncComparisonTest, ForbiddenListIsReportedAndPruneNotClaimedComplete) {
 
   HealthAssessor assessor;
   SystemClock clock;
-  Syncer syncer(**deployer, assessor, DefaultConventions(), clock);
+  Syncer syncer(*deployer, assessor, DefaultConventions(), clock);
   SyncInput input;
   input.app = &app_;
   input.app_instance = "shop";

@@ -492,8 +492,10 @@ class SyncControllerKubesimTest : public ::testing::Test {
     ASSERT_TRUE(applied.ok()) << applied.status().message();
   }
 
+  /// A controller acting through `client` (the suite's administrator client when null).
   std::unique_ptr<Controller> MakeController(
-      std::chrono::milliseconds wave_timeout = std::chrono::seconds(5)) {
+      std::chrono::milliseconds wave_timeout = std::chrono::seconds(5),
+      KubeClient* client = nullptr) {
     ControllerOptions options;
     options.namespace_ = ns_;
     options.sync.wave_timeout = wave_timeout;
@@ -508,8 +510,8 @@ class SyncControllerKubesimTest : public ::testing::Test {
       if (!objects.ok()) return objects.status();
       return DesiredManifests{std::move(*objects), {it->second.second}};
     };
-    return std::make_unique<Controller>(*client_, render, assessor_, DefaultConventions(), clock_,
-                                        options);
+    return std::make_unique<Controller>(client ? *client : *client_, render, assessor_,
+                                        DefaultConventions(), clock_, options);
   }
 
   std::vector<AppReconcileReport> Pass(Controller& controller) {
@@ -707,6 +709,29 @@ TEST_F(SyncControllerKubesimTest, DependentAppWaitsUntilItsDependencyIsSyncedAnd
   EXPECT_EQ(ReportOf(reports, "serving")->sync_phase, "Succeeded") << log_;
   EXPECT_TRUE(Exists(kDeployment, "serving-web"));
   EXPECT_EQ(Condition("serving", "DependencyNotReady"), "");
+}
+
+// A controller scoped to its namespace (a Role, not a ClusterRole) gets 403 Forbidden listing
+// cluster-scoped kinds; the objects of those kinds an app tracks would go unseen and unpruned, so
+// the Application says so in an ExcludedResourceWarning condition (Argo CD's type for resources
+// it cannot manage) instead of looking complete.
+TEST_F(SyncControllerKubesimTest, ForbiddenKindsBecomeAnExcludedResourceWarningCondition) {
+  PutApp("scoped", "", AppManifests("scoped-web"), "rev-1");
+  std::string error;
+  auto scoped = kubesim::testing::NamespaceScopedClient(*process_, *client_, ns_, "ctl", &error);
+  ASSERT_NE(scoped, nullptr) << error;
+  auto controller = MakeController(std::chrono::seconds(5), scoped.get());
+  auto reports = Pass(*controller);
+  ASSERT_NE(ReportOf(reports, "scoped"), nullptr) << log_;
+  std::string warning = Condition("scoped", "ExcludedResourceWarning");
+  EXPECT_NE(warning.find("cannot list"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("(cluster-scoped)"), std::string::npos) << warning;
+  EXPECT_EQ(ReportOf(reports, "scoped")->sync_status, "OutOfSync");
+
+  // With the administrator's rights every kind is listable: no warning.
+  auto admin = MakeController();
+  Pass(*admin);
+  EXPECT_EQ(Condition("scoped", "ExcludedResourceWarning"), "");
 }
 
 TEST_F(SyncControllerKubesimTest, DependencyCycleIsReportedNotWaitedOn) {
