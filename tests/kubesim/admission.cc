@@ -391,31 +391,45 @@ std::optional<ApiError> Admission::RunValidating(const std::vector<Webhook>& hoo
 
 std::optional<ApiError> Admission::Admit(const AdmissionAttributes& attrs, Object* object,
                                          const JsonValue* old) {
+  if (auto refused = Mutate(attrs, object, old)) return refused;
+  return Validate(attrs, object, old);
+}
+
+namespace {
+// Scale writes are reviewed as the autoscaling/v1 Scale the client sent.
+Object ReviewedView(const AdmissionAttributes& attrs, const JsonValue& object) {
+  return attrs.subresource == "scale" ? ScaleOf(object, *attrs.type) : CopyToObject(object);
+}
+}  // namespace
+
+std::optional<ApiError> Admission::Mutate(const AdmissionAttributes& attrs, Object* object,
+                                          const JsonValue* old) {
   if (!attrs.type || attrs.type->group == kAdmissionGroup) return std::nullopt;
   std::vector<Webhook> mutating = LoadWebhooks(true);
-  std::vector<Webhook> validating = LoadWebhooks(false);
-  if (mutating.empty() && validating.empty()) return std::nullopt;
-  // Scale writes are reviewed as the autoscaling/v1 Scale the client sent.
-  bool scale = attrs.subresource == "scale";
-  std::optional<Object> old_scale;
-  if (scale && old) old_scale = ScaleOf(*old, *attrs.type);
-  const JsonValue* old_view = old_scale ? &old_scale->json() : old;
-  auto view_of = [&](const Object& o) {
-    return scale ? ScaleOf(o.json(), *attrs.type) : o.Clone();
-  };
+  if (mutating.empty()) return std::nullopt;
+  std::optional<Object> old_view;
+  if (old) old_view = ReviewedView(attrs, *old);
   std::optional<Object> view;
-  if (object) view = view_of(*object);
+  if (object) view = ReviewedView(attrs, object->json());
+  bool changed = false;
+  auto refused = RunMutating(mutating, attrs, view ? &*view : nullptr,
+                             old_view ? &old_view->json() : nullptr, &changed);
+  if (refused) return refused;
+  if (changed && object) ApplyMutation(attrs, *view, old, object);
+  return std::nullopt;
+}
 
-  if (!mutating.empty()) {
-    bool changed = false;
-    auto refused = RunMutating(mutating, attrs, view ? &*view : nullptr, old_view, &changed);
-    if (refused) return refused;
-    if (changed && object) {
-      ApplyMutation(attrs, *view, old, object);
-      view = view_of(*object);  // validating webhooks see what will be stored
-    }
-  }
-  return RunValidating(validating, attrs, view ? &view->json() : nullptr, old_view);
+std::optional<ApiError> Admission::Validate(const AdmissionAttributes& attrs, const Object* object,
+                                            const JsonValue* old) {
+  if (!attrs.type || attrs.type->group == kAdmissionGroup) return std::nullopt;
+  std::vector<Webhook> validating = LoadWebhooks(false);
+  if (validating.empty()) return std::nullopt;
+  std::optional<Object> old_view;
+  if (old) old_view = ReviewedView(attrs, *old);
+  std::optional<Object> view;  // validating webhooks see what will be stored
+  if (object) view = ReviewedView(attrs, object->json());
+  return RunValidating(validating, attrs, view ? &view->json() : nullptr,
+                       old_view ? &old_view->json() : nullptr);
 }
 
 }  // namespace mlgitops::kubesim

@@ -53,6 +53,13 @@ class Admission {
   /// themselves are never subject to webhooks.
   std::optional<ApiError> Admit(const AdmissionAttributes& attrs, Object* object,
                                 const JsonValue* old);
+  /// The two halves of Admit, for writes that validate in between: kube-apiserver runs mutating
+  /// admission, then the registry strategy's validation (and RBAC's escalation check), then
+  /// validating admission on what will be stored.
+  std::optional<ApiError> Mutate(const AdmissionAttributes& attrs, Object* object,
+                                 const JsonValue* old);
+  std::optional<ApiError> Validate(const AdmissionAttributes& attrs, const Object* object,
+                                   const JsonValue* old);
 
  private:
   struct Invocation;

@@ -208,12 +208,6 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   std::string name = GetString(meta, "name");
   std::string ns = type.namespaced ? GetString(meta, "namespace") : "";
   if (auto undecodable = CheckBuiltinDecoding(type, root)) return *undecodable;  // validation.h
-  std::vector<StatusCause> causes = ValidateNameFor(type, name);
-  if (causes.empty() && IsCrdType(type)) causes = ValidateCrd(root);
-  if (causes.empty() && type.group == "admissionregistration.k8s.io") {
-    causes = ValidateMatchConditions(root);  // admission_match.h
-  }
-  if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
   if (type.namespaced) {
     ApiError blocked = CheckNamespaceWritable(type, ns, name);
     if (blocked.code != 0) return blocked;
@@ -234,15 +228,26 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   }
   if (type.has_status) RemoveMember(root, "status");
   ApplyDefaults(type, root, nullptr, a);
-  causes = ValidateBuiltin(type, root);  // validation.h
-  if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
-  ApplyInitialStatus(type, root, a);
-  if (IsCrdType(type)) SetCrdStatus(root, nullptr, NowTimestamp(), a);
   if (!type.crd_name.empty()) {  // schema pruning, defaults, validation (custom_resources.h)
     CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
     if (auto refused = PrepareCustomResource(store_, type, &object, nullptr, write))
       return *refused;
   }
+  // kube-apiserver's order (handlers/create.go, registry/rest/create.go): mutating admission,
+  // then the strategy's validation, then validating admission on what will be stored. So a
+  // webhook may complete an object that would not validate as sent, and cannot make it invalid.
+  AdmissionAttributes admission{"CREATE", &type,       ctx.subresource, ns,
+                                name,     ctx.dry_run, ctx.manager,     ""};
+  if (auto refused = admission_.Mutate(admission, &object, nullptr)) return *refused;
+  std::vector<StatusCause> causes = ValidateNameFor(type, name);
+  if (causes.empty() && IsCrdType(type)) causes = ValidateCrd(root);
+  if (causes.empty() && type.group == "admissionregistration.k8s.io") {
+    causes = ValidateMatchConditions(root);  // admission_match.h
+  }
+  if (causes.empty()) causes = ValidateBuiltin(type, root);  // validation.h
+  if (!causes.empty()) return Invalid(type.group, type.kind, name, causes);
+  ApplyInitialStatus(type, root, a);
+  if (IsCrdType(type)) SetCrdStatus(root, nullptr, NowTimestamp(), a);
   if (!managed) {
     std::vector<ManagedEntry> entries = ClientManagedFields(root, "");
     MergeSchema schema(type);
@@ -251,10 +256,7 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
     WriteManagedFields(root, entries, a);
   }
   if (auto refused = CheckRbacWrite(type, ns, name, root, nullptr)) return *refused;  // RBAC
-  // Admission webhooks (admission.h): mutating, then validating, before anything is stored.
-  AdmissionAttributes admission{"CREATE", &type,       ctx.subresource, ns,
-                                name,     ctx.dry_run, ctx.manager,     ""};
-  if (auto refused = admission_.Admit(admission, &object, nullptr)) return *refused;
+  if (auto refused = admission_.Validate(admission, &object, nullptr)) return *refused;
   if (ctx.dry_run) return Committed{std::make_shared<const Object>(std::move(object)), true, false};
   Committed result{store_.Put(type.storage_key(), std::move(object)), true, false};
   AfterWrite(type, result);
@@ -305,6 +307,10 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
     CustomResourceWrite write{ctx.field_validation, managed, ctx.patch};
     if (auto refused = PrepareCustomResource(store_, type, &next, &before, write)) return *refused;
   }
+  // Mutating admission, validation, validating admission: kube-apiserver's order (as on create).
+  AdmissionAttributes admission{"UPDATE", &type,       ctx.subresource, old->namespace_(),
+                                name,     ctx.dry_run, ctx.manager,     ""};
+  if (auto refused = admission_.Mutate(admission, &next, &before)) return *refused;
 
   std::vector<StatusCause> causes;
   if (IsCrdType(type)) causes = ValidateCrd(root);
@@ -356,10 +362,7 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   if (auto refused = CheckRbacWrite(type, old->namespace_(), name, root, &before)) {
     return *refused;  // RBAC escalation and bind checks (auth_handlers.cc)
   }
-  // Admission webhooks (admission.h): mutating, then validating, before anything is stored.
-  AdmissionAttributes admission{"UPDATE", &type,       ctx.subresource, old->namespace_(),
-                                name,     ctx.dry_run, ctx.manager,     ""};
-  if (auto refused = admission_.Admit(admission, &next, &before)) return *refused;
+  if (auto refused = admission_.Validate(admission, &next, &before)) return *refused;
   if (SameObject(before, root)) return Committed{old, false, false};
 
   // ShouldDeleteDuringUpdate: a Pod in its grace period stays until the kubelet deletes it.

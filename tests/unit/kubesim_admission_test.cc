@@ -103,6 +103,15 @@ std::string Behave(const std::string& path, const JsonValue& request, const Json
   if (path == "/warn") {
     return R"("allowed":true,"warnings":["configmap has no owner label","second warning"])";
   }
+  if (path == "/drop-bad-key") {
+    const JsonValue* data = object ? Find(*object, "data") : nullptr;
+    if (data && data->IsObject() && FindMember(*data, "bad key")) {
+      return Patched(R"([{"op":"remove","path":"/data/bad key"}])");
+    }
+  }
+  if (path == "/add-bad-key" && name.rfind("broken", 0) == 0) {
+    return Patched(R"([{"op":"add","path":"/data/also bad","value":"x"}])");
+  }
   if (path == "/cap-replicas") {
     auto replicas = object ? GetInt(*object, "spec.replicas") : std::nullopt;
     if (replicas && *replicas > 3) {
@@ -581,6 +590,32 @@ TEST_F(KubesimAdmissionTest, DryRunReachesWebhooksWithoutSideEffects) {
 }
 
 // ---------- ordering ----------
+
+// kube-apiserver validates after mutating admission (handlers/create.go calls the admission
+// chain's Admit before the registry's BeforeCreate validation): a webhook may remove what would
+// not validate, and what a webhook adds is validated like the user's own fields.
+TEST_F(KubesimAdmissionTest, BuiltinValidationJudgesTheMutatedObject) {
+  AddWebhook(Hook("drop.kubesim.test").Mutating().Path("/drop-bad-key"));
+  AddWebhook(Hook("break.kubesim.test").Mutating().Path("/add-bad-key"));
+  std::string fixable =
+      dir_.Write("fixable.yaml",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fixable, namespace: ml}\n"
+                 "data: {k: v, bad key: v}\n");
+  std::string out;
+  ASSERT_EQ(Kubectl("create -f " + fixable, &out), 0) << out;
+  EXPECT_EQ(ConfigMapField("ml", "fixable", "{.data.k}"), "v");
+  EXPECT_EQ(ConfigMapField("ml", "fixable", "{.data}"), R"({"k":"v"})");
+
+  std::string broken = dir_.Write(
+      "broken.yaml",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: broken, namespace: ml}\ndata: {k: v}\n");
+  EXPECT_EQ(Kubectl("create -f " + broken, &out), 1) << out;
+  EXPECT_NE(out.find("The ConfigMap \"broken\" is invalid"), std::string::npos) << out;
+  EXPECT_NE(out.find("a valid config key must consist of alphanumeric characters"),
+            std::string::npos)
+      << out;
+  EXPECT_FALSE(ConfigMapExists("ml", "broken"));
+}
 
 TEST_F(KubesimAdmissionTest, MutatingWebhooksRunBeforeValidatingOnes) {
   AddWebhook(Hook("stamp.kubesim.test").Mutating().Path("/annotate"));
