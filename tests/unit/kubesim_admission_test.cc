@@ -617,6 +617,30 @@ TEST_F(KubesimAdmissionTest, BuiltinValidationJudgesTheMutatedObject) {
   EXPECT_FALSE(ConfigMapExists("ml", "broken"));
 }
 
+// AdmissionRequest.userInfo is the user the request acts as (after impersonation), with the
+// groups the authenticator added (system:authenticated), not the server's own identity.
+TEST_F(KubesimAdmissionTest, ReviewsCarryTheActingUsersInfo) {
+  AddWebhook(Hook("record.kubesim.test").Path("/allow"));
+  std::string out;
+  ASSERT_EQ(Kubectl("create rolebinding alice-edit --clusterrole=edit --user=alice -n ml", &out), 0)
+      << out;
+  ASSERT_EQ(Kubectl("create configmap by-alice -n ml --from-literal=k=v --as alice --as-group "
+                    "data-science",
+                    &out),
+            0)
+      << out;
+  std::vector<Object> requests = webhook_->Requests("/allow");
+  ASSERT_EQ(requests.size(), 1u);
+  const JsonValue& r = requests[0].json();
+  EXPECT_EQ(GetString(r, "name"), "by-alice");
+  EXPECT_EQ(GetString(r, "userInfo.username"), "alice");
+  const JsonValue* groups = Find(r, "userInfo.groups");
+  ASSERT_TRUE(groups && groups->IsArray()) << ToJson(r);
+  std::vector<std::string> names;
+  for (const JsonValue& g : groups->GetArray()) names.push_back(std::string(View(g)));
+  EXPECT_EQ(names, (std::vector<std::string>{"data-science", "system:authenticated"}));
+}
+
 TEST_F(KubesimAdmissionTest, MutatingWebhooksRunBeforeValidatingOnes) {
   AddWebhook(Hook("stamp.kubesim.test").Mutating().Path("/annotate"));
   AddWebhook(Hook("require.kubesim.test")
