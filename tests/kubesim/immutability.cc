@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 
+#include "kubesim/field_errors.h"
 #include "kubesim/json_util.h"
 #include "kubesim/object_rules.h"
 #include "object/base64.h"
@@ -61,26 +62,7 @@ bool SemanticEqual(const JsonValue* a, const JsonValue* b) {
 }
 
 // Go's strconv.Quote for the ASCII that labels, names and IPs hold.
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+std::string GoQuote(std::string_view s) { return QuotedText(std::string(s)); }
 
 std::string GoScalar(const JsonValue* v) {
   if (!v || v->IsNull()) return "\"null\"";
@@ -378,6 +360,26 @@ void ImmutableDataRules(const JsonValue& old, const JsonValue& next, bool secret
 
 size_t ArraySize(const JsonValue* v) { return v && v->IsArray() ? v->Size() : 0; }
 
+// validateOnlyAddedTolerations: each existing toleration must still be there, equal but for its
+// tolerationSeconds (Go structs: an absent string field is "").
+bool TolerationsOnlyAdded(const JsonValue* old_list, const JsonValue* new_list) {
+  if (!old_list || !old_list->IsArray()) return true;
+  auto same = [](const JsonValue& a, const JsonValue& b) {
+    for (const char* key : {"key", "operator", "value", "effect"}) {
+      if (GetString(a, key) != GetString(b, key)) return false;
+    }
+    return true;
+  };
+  for (const JsonValue& old_toleration : old_list->GetArray()) {
+    bool found = false;
+    if (new_list && new_list->IsArray()) {
+      for (const JsonValue& t : new_list->GetArray()) found = found || same(old_toleration, t);
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
 // ValidatePodUpdate: images, activeDeadlineSeconds (only lowered), tolerations (additions) and
 // a negative terminationGracePeriodSeconds set to 1 may change; nothing else in spec.
 void PodRules(const JsonValue& old, const JsonValue& next, const std::string& manager,
@@ -406,6 +408,11 @@ void PodRules(const JsonValue& old, const JsonValue& next, const std::string& ma
   } else if (old_deadline && !old_deadline->IsNull()) {
     causes->push_back(InvalidCause("spec.activeDeadlineSeconds", "\"null\"",
                                    "must not update from a positive integer to nil value"));
+  }
+  if (!TolerationsOnlyAdded(Find(old, "spec.tolerations"), Find(next, "spec.tolerations"))) {
+    causes->push_back(
+        ForbiddenCause("spec.tolerations",
+                       "existing toleration can not be modified except its tolerationSeconds"));
   }
   Object before = CopyAt(old, "spec");
   Object munged = CopyAt(next, "spec");

@@ -7,6 +7,7 @@
 #include "kubesim/crd.h"
 #include "kubesim/custom_resources.h"
 #include "kubesim/defaults.h"
+#include "kubesim/deletion.h"
 #include "kubesim/field_set.h"
 #include "kubesim/field_validation.h"
 #include "kubesim/immutability.h"
@@ -43,16 +44,6 @@ std::vector<StatusCause> ValidateNameFor(const ResourceType& type, const std::st
                       "metadata.name"});
   }
   return causes;
-}
-
-std::vector<std::string> Finalizers(const JsonValue& object) {
-  std::vector<std::string> out;
-  const JsonValue* list = Find(object, "metadata.finalizers");
-  if (!list || !list->IsArray()) return out;
-  for (const auto& f : list->GetArray()) {
-    if (f.IsString()) out.push_back(f.GetString());
-  }
-  return out;
 }
 
 void PreserveSystemMetadata(JsonValue& next, const JsonValue& old, JsonAllocator& a) {
@@ -319,9 +310,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
     causes = ValidateMatchConditions(root);  // admission_match.h
   }
   if (Find(before, "metadata.deletionTimestamp")) {
-    std::vector<std::string> had = Finalizers(before);
+    std::vector<std::string> had = FinalizersOf(before);
     std::vector<std::string> added;
-    for (const std::string& f : Finalizers(root)) {
+    for (const std::string& f : FinalizersOf(root)) {
       if (std::find(had.begin(), had.end(), f) == had.end()) added.push_back(f);
     }
     if (!added.empty()) {
@@ -366,7 +357,7 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   if (SameObject(before, root)) return Committed{old, false, false};
 
   // ShouldDeleteDuringUpdate: a Pod in its grace period stays until the kubelet deletes it.
-  bool finished = Find(root, "metadata.deletionTimestamp") && Finalizers(root).empty() &&
+  bool finished = Find(root, "metadata.deletionTimestamp") && FinalizersOf(root).empty() &&
                   GetInt(root, "metadata.deletionGracePeriodSeconds").value_or(0) == 0;
   if (ctx.dry_run) {
     return Committed{std::make_shared<const Object>(std::move(next)), false, finished};

@@ -393,6 +393,17 @@ TEST_F(KubesimImmutabilityTest, PodSpecChangesBeyondTheMutableFieldsAreForbidden
   ExpectInvalid(Merge(pod, R"({"spec":{"activeDeadlineSeconds":90}})"), "", "Pod", "p",
                 {{"FieldValueInvalid", "spec.activeDeadlineSeconds",
                   "Invalid value: 90: must be less than or equal to previous value"}});
+  // validateOnlyAddedTolerations: replacing the list drops the existing toleration.
+  ExpectInvalid(Merge(pod, R"({"spec":{"tolerations":[{"key":"other","operator":"Exists"}]}})"), "",
+                "Pod", "p",
+                {{"FieldValueForbidden", "spec.tolerations",
+                  "Forbidden: existing toleration can not be modified except its "
+                  "tolerationSeconds"}});
+  EXPECT_EQ(Merge(pod, R"({"spec":{"tolerations":[{"key":"k","operator":"Exists"},
+                                                  {"key":"gpu","operator":"Exists"}]}})")
+                .status,
+            200)
+      << "an addition";
 }
 
 // rest.BeforeUpdate and the patch handler: creationTimestamp is silently kept; a PUT's uid is a

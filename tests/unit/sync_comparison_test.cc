@@ -66,6 +66,21 @@ class SyncComparisonTest : public ::testing::Test {
     return app.ok() ? std::move(*app) : Application();
   }
 
+  /// Syncs the app to `desired` with prune through `client` (as the syncer's identity).
+  Result<SyncResult> SyncWithPrune(KubeClient& client, const std::vector<std::string>& desired) {
+    HealthAssessor assessor;
+    SystemClock clock;
+    Syncer syncer(client, assessor, DefaultConventions(), clock);
+    SyncInput input;
+    input.app = &app_;
+    input.app_instance = "shop";
+    input.desired = Desired(desired);
+    SyncOptions options;
+    options.prune = true;
+    options.poll_interval = std::chrono::milliseconds(20);
+    return syncer.Run(std::move(input), options);
+  }
+
   std::string Sub(std::string yaml) const {
     for (size_t at = yaml.find("NS"); at != std::string::npos; at = yaml.find("NS", at + 1)) {
       yaml.replace(at, 2, ns_);
@@ -250,17 +265,7 @@ TEST_F(SyncComparisonTest, SyncerPrunesWhatListTrackedObjectsFinds) {
   ASSERT_EQ(tracked->size(), 2u);
   EXPECT_EQ((*tracked)[0].name(), "old") << "sorted by ref";
 
-  HealthAssessor assessor;
-  SystemClock clock;
-  Syncer syncer(*client_, assessor, DefaultConventions(), clock);
-  SyncInput input;
-  input.app = &app_;
-  input.app_instance = "shop";
-  input.desired = Desired({ConfigMap("settings", "v1")});
-  SyncOptions options;
-  options.prune = true;
-  options.poll_interval = std::chrono::milliseconds(20);
-  auto result = syncer.Run(std::move(input), options);
+  auto result = SyncWithPrune(*client_, {ConfigMap("settings", "v1")});
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->phase, "Succeeded") << result->message;
   EXPECT_FALSE(client_->Get(ObjectKey{kConfigMap, ns_, "old"}).ok()) << "pruned";
@@ -289,17 +294,7 @@ TEST_F(SyncComparisonTest, ForbiddenListIsReportedAndPruneNotClaimedComplete) {
   EXPECT_EQ(compared->warnings[0].find("in namespace " + ns_), std::string::npos)
       << "the namespace's own kinds were listable: " << compared->warnings[0];
 
-  HealthAssessor assessor;
-  SystemClock clock;
-  Syncer syncer(*deployer, assessor, DefaultConventions(), clock);
-  SyncInput input;
-  input.app = &app_;
-  input.app_instance = "shop";
-  input.desired = Desired({ConfigMap("settings", "v1")});
-  SyncOptions options;
-  options.prune = true;
-  options.poll_interval = std::chrono::milliseconds(20);
-  auto result = syncer.Run(std::move(input), options);
+  auto result = SyncWithPrune(*deployer, {ConfigMap("settings", "v1")});
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->phase, "Succeeded") << result->message;
   EXPECT_FALSE(client_->Get(ObjectKey{kConfigMap, ns_, "old"}).ok()) << "pruned: listable";
