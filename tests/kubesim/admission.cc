@@ -403,7 +403,7 @@ Object ReviewedView(const AdmissionAttributes& attrs, const JsonValue& object) {
 }  // namespace
 
 std::optional<ApiError> Admission::Mutate(const AdmissionAttributes& attrs, Object* object,
-                                          const JsonValue* old) {
+                                          const JsonValue* old, bool* changed_out) {
   if (!attrs.type || attrs.type->group == kAdmissionGroup) return std::nullopt;
   std::vector<Webhook> mutating = LoadWebhooks(true);
   if (mutating.empty()) return std::nullopt;
@@ -416,6 +416,7 @@ std::optional<ApiError> Admission::Mutate(const AdmissionAttributes& attrs, Obje
                              old_view ? &old_view->json() : nullptr, &changed);
   if (refused) return refused;
   if (changed && object) ApplyMutation(attrs, *view, old, object);
+  if (changed_out) *changed_out = changed && object;
   return std::nullopt;
 }
 

@@ -56,8 +56,9 @@ class Admission {
   /// The two halves of Admit, for writes that validate in between: kube-apiserver runs mutating
   /// admission, then the registry strategy's validation (and RBAC's escalation check), then
   /// validating admission on what will be stored.
+  /// `changed` (optional) says whether a webhook's patch changed `*object`.
   std::optional<ApiError> Mutate(const AdmissionAttributes& attrs, Object* object,
-                                 const JsonValue* old);
+                                 const JsonValue* old, bool* changed = nullptr);
   std::optional<ApiError> Validate(const AdmissionAttributes& attrs, const Object* object,
                                    const JsonValue* old);
 

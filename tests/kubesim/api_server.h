@@ -96,6 +96,8 @@ class ApiServer {
   HttpResponse Update(const Call& call);
   ApiResult<Object> DecodeBody(const Call& call, bool yaml_allowed);
   ApiResult<Committed> CommitCreate(const WriteContext& ctx, Object object, bool managed);
+  std::optional<ApiError> ReprepareMutated(const ResourceType& type, bool mutated, Object* object,
+                                           const JsonValue* old);
   ApiResult<Committed> CommitUpdate(const WriteContext& ctx, const ObjectPtr& old, Object next,
                                     bool managed);
   ApiError CheckNamespaceWritable(const ResourceType& type, const std::string& ns,

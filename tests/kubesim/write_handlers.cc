@@ -190,6 +190,15 @@ HttpResponse ApiServer::Update(const Call& call) {
   return JsonResponse(200, Render(committed->object, call.type));
 }
 
+// A custom resource a mutating webhook changed is decoded again as kube-apiserver decodes webhook
+// output: unknown fields pruned silently (fieldValidation does not apply to them), schema defaults
+// applied, and validated.
+std::optional<ApiError> ApiServer::ReprepareMutated(const ResourceType& type, bool mutated,
+                                                    Object* object, const JsonValue* old) {
+  if (!mutated || type.crd_name.empty()) return std::nullopt;
+  return PrepareCustomResource(store_, type, object, old, CustomResourceWrite{"Ignore"});
+}
+
 ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx, Object object,
                                                         bool managed) {
   const ResourceType& type = ctx.type;
@@ -229,7 +238,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitCreate(const WriteContext& ctx,
   // webhook may complete an object that would not validate as sent, and cannot make it invalid.
   AdmissionAttributes admission{"CREATE", &type,       ctx.subresource, ns,
                                 name,     ctx.dry_run, ctx.manager,     ""};
-  if (auto refused = admission_.Mutate(admission, &object, nullptr)) return *refused;
+  bool mutated = false;
+  if (auto refused = admission_.Mutate(admission, &object, nullptr, &mutated)) return *refused;
+  if (auto refused = ReprepareMutated(type, mutated, &object, nullptr)) return *refused;
   std::vector<StatusCause> causes = ValidateNameFor(type, name);
   if (causes.empty() && IsCrdType(type)) causes = ValidateCrd(root);
   if (causes.empty() && type.group == "admissionregistration.k8s.io") {
@@ -301,7 +312,9 @@ ApiResult<ApiServer::Committed> ApiServer::CommitUpdate(const WriteContext& ctx,
   // Mutating admission, validation, validating admission: kube-apiserver's order (as on create).
   AdmissionAttributes admission{"UPDATE", &type,       ctx.subresource, old->namespace_(),
                                 name,     ctx.dry_run, ctx.manager,     ""};
-  if (auto refused = admission_.Mutate(admission, &next, &before)) return *refused;
+  bool mutated = false;
+  if (auto refused = admission_.Mutate(admission, &next, &before, &mutated)) return *refused;
+  if (auto refused = ReprepareMutated(type, mutated, &next, &before)) return *refused;
 
   std::vector<StatusCause> causes;
   if (IsCrdType(type)) causes = ValidateCrd(root);

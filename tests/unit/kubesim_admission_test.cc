@@ -112,6 +112,12 @@ std::string Behave(const std::string& path, const JsonValue& request, const Json
   if (path == "/add-bad-key" && name.rfind("broken", 0) == 0) {
     return Patched(R"([{"op":"add","path":"/data/also bad","value":"x"}])");
   }
+  if (path == "/model-extra") {
+    if (name.rfind("badtype", 0) == 0) {
+      return Patched(R"([{"op":"replace","path":"/spec/replicas","value":"three"}])");
+    }
+    return Patched(R"([{"op":"add","path":"/spec/extra","value":"x"}])");
+  }
   if (path == "/cap-replicas") {
     auto replicas = object ? GetInt(*object, "spec.replicas") : std::nullopt;
     if (replicas && *replicas > 3) {
@@ -639,6 +645,63 @@ TEST_F(KubesimAdmissionTest, ReviewsCarryTheActingUsersInfo) {
   std::vector<std::string> names;
   for (const JsonValue& g : groups->GetArray()) names.push_back(std::string(View(g)));
   EXPECT_EQ(names, (std::vector<std::string>{"data-science", "system:authenticated"}));
+}
+
+// Structural schemas: a mutating webhook's output is pruned (an unknown field it adds is dropped
+// silently, whatever the request's fieldValidation) and validated against the CRD's schema.
+TEST_F(KubesimAdmissionTest, CustomResourceWebhookOutputIsPrunedAndValidated) {
+  std::string out;
+  ASSERT_EQ(
+      Kubectl("apply -f " + dir_.Write("model-crd.yaml", R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: models.hooks.kubesim.test}
+spec:
+  group: hooks.kubesim.test
+  scope: Namespaced
+  names: {plural: models, singular: model, kind: Model}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              replicas: {type: integer}
+              image: {type: string}
+)"),
+              &out),
+      0)
+      << out;
+  ASSERT_EQ(
+      Kubectl("wait --for=condition=Established crd/models.hooks.kubesim.test --timeout=10s", &out),
+      0)
+      << out;
+  AddWebhook(Hook("model.kubesim.test")
+                 .Mutating()
+                 .Path("/model-extra")
+                 .Rules(R"([{operations: ["CREATE"], apiGroups: ["hooks.kubesim.test"],
+                             apiVersions: ["v1"], resources: ["models"]}])"));
+  auto model = [&](const std::string& name) {
+    return dir_.Write(name + ".yaml",
+                      "apiVersion: hooks.kubesim.test/v1\nkind: Model\nmetadata: "
+                      "{name: " +
+                          name +
+                          ", namespace: ml}\nspec: {replicas: 1, "
+                          "image: 'm:1'}\n");
+  };
+  ASSERT_EQ(Kubectl("create -f " + model("pruned"), &out), 0) << out;
+  ASSERT_EQ(Kubectl("get model pruned -n ml -o jsonpath={.spec}", &out), 0) << out;
+  EXPECT_EQ(out, R"({"image":"m:1","replicas":1})");
+  EXPECT_EQ(webhook_->Count("/model-extra"), 1u);
+
+  EXPECT_EQ(Kubectl("create -f " + model("badtype"), &out), 1) << out;
+  EXPECT_NE(out.find("The Model \"badtype\" is invalid"), std::string::npos) << out;
+  EXPECT_NE(out.find("spec.replicas in body must be of type integer"), std::string::npos) << out;
+  EXPECT_EQ(Kubectl("delete crd models.hooks.kubesim.test", &out), 0) << out;
 }
 
 TEST_F(KubesimAdmissionTest, MutatingWebhooksRunBeforeValidatingOnes) {
