@@ -248,6 +248,41 @@ void StatefulSetRules(const JsonValue& old, const JsonValue& next, Causes* cause
   }
 }
 
+// validateUpgradeDowngradeIPFamilies: families may be added or released, the primary may not
+// change; headless Services may change families. The Go rule reports every change at
+// ipFamilies[0], and shows the cluster IPs (not the families) when the lengths differ.
+void ServiceFamilyRules(const JsonValue& old, const JsonValue& next,
+                        const std::vector<std::string>& old_ips,
+                        const std::vector<std::string>& new_ips, const std::string& ips_shown,
+                        Causes* causes) {
+  auto headless = [](const std::vector<std::string>& ips) {
+    return ips.size() == 1 && ips[0] == "None";
+  };
+  if (headless(old_ips) || headless(new_ips)) return;
+  std::vector<std::string> old_families = Strings(Find(old, "spec.ipFamilies"));
+  std::vector<std::string> new_families = Strings(Find(next, "spec.ipFamilies"));
+  std::string families_shown =
+      "[]core.IPFamily" + GoStringSlice(new_families, new_families.empty()).substr(8);
+  const std::string field = "spec.ipFamilies[0]";
+  const std::string changed = "may not change once set";
+  if (old_families.size() == new_families.size()) {
+    for (size_t i = 0; i < old_families.size(); ++i) {
+      if (old_families[i] != new_families[i]) {
+        causes->push_back(InvalidCause(field, families_shown, changed));
+      }
+    }
+  } else if (old_families.size() > new_families.size()) {
+    if (new_ips.empty()) {
+      causes->push_back(InvalidCause(field, families_shown, "primary ipFamily can not be unset"));
+    }
+    if (!new_families.empty() && new_families[0] != old_families[0]) {
+      causes->push_back(InvalidCause(field, ips_shown, changed));
+    }
+  } else if (!old_families.empty() && new_families[0] != old_families[0]) {
+    causes->push_back(InvalidCause(field, ips_shown, changed));
+  }
+}
+
 // ValidateServiceUpdate's validateUpgradeDowngradeClusterIPs, after the registry's
 // NormalizeClusterIPs and patchAllocatedValues.
 void ServiceRules(const JsonValue& old, const JsonValue& next, Causes* causes) {
@@ -297,6 +332,7 @@ void ServiceRules(const JsonValue& old, const JsonValue& next, Causes* causes) {
   } else if (!old_ips.empty() && new_ips[0] != old_ips[0]) {
     causes->push_back(InvalidCause("spec.clusterIPs[0]", shown, changed));
   }
+  ServiceFamilyRules(old, next, old_ips, new_ips, shown, causes);
 }
 
 // ValidatePersistentVolumeClaimUpdate.

@@ -289,6 +289,14 @@ TEST_F(KubesimImmutabilityTest, ServiceClusterIpMayNotChangeOnceSet) {
   ExpectInvalid(Merge(web, R"({"spec":{"clusterIP":"10.96.100.2",
                                         "clusterIPs":["10.96.100.2"]}})"),
                 "", "Service", "web", {changed});
+  // validateUpgradeDowngradeIPFamilies: the primary family may not change either.
+  HttpResponse refamilied = Merge(web, R"({"spec":{"ipFamilies":["IPv6"]}})");
+  EXPECT_EQ(refamilied.status, 422) << refamilied.body;
+  EXPECT_NE(
+      refamilied.body.find("spec.ipFamilies[0]: Invalid value: []core.IPFamily{\\\"IPv6\\\"}: "
+                           "may not change once set"),
+      std::string::npos)
+      << refamilied.body;
   HttpResponse retyped = Call("PUT", web, R"({"metadata":{"name":"web"},"spec":{"type":"NodePort",
       "ports":[{"port":80}],"selector":{"app":"web"}}})");
   ASSERT_EQ(retyped.status, 200) << retyped.body;
