@@ -396,9 +396,14 @@ std::optional<ApiError> Admission::Admit(const AdmissionAttributes& attrs, Objec
 }
 
 namespace {
-// Scale writes are reviewed as the autoscaling/v1 Scale the client sent.
-Object ReviewedView(const AdmissionAttributes& attrs, const JsonValue& object) {
-  return attrs.subresource == "scale" ? ScaleOf(object, *attrs.type) : CopyToObject(object);
+// What webhooks see of `object` (null stays null): scale writes are reviewed as the
+// autoscaling/v1 Scale the client sent, built into `scale`; other writes as the object itself,
+// without a copy.
+const JsonValue* ReviewedView(const AdmissionAttributes& attrs, const JsonValue* object,
+                              std::optional<Object>* scale) {
+  if (!object || attrs.subresource != "scale") return object;
+  *scale = ScaleOf(*object, *attrs.type);
+  return &(*scale)->json();
 }
 }  // namespace
 
@@ -407,13 +412,15 @@ std::optional<ApiError> Admission::Mutate(const AdmissionAttributes& attrs, Obje
   if (!attrs.type || attrs.type->group == kAdmissionGroup) return std::nullopt;
   std::vector<Webhook> mutating = LoadWebhooks(true);
   if (mutating.empty()) return std::nullopt;
-  std::optional<Object> old_view;
-  if (old) old_view = ReviewedView(attrs, *old);
+  std::optional<Object> old_scale;
+  const JsonValue* old_view = ReviewedView(attrs, old, &old_scale);
+  // Webhook patches apply to a copy, mapped back onto the object once they all succeeded.
   std::optional<Object> view;
-  if (object) view = ReviewedView(attrs, object->json());
+  if (object) {
+    view = attrs.subresource == "scale" ? ScaleOf(object->json(), *attrs.type) : object->Clone();
+  }
   bool changed = false;
-  auto refused = RunMutating(mutating, attrs, view ? &*view : nullptr,
-                             old_view ? &old_view->json() : nullptr, &changed);
+  auto refused = RunMutating(mutating, attrs, view ? &*view : nullptr, old_view, &changed);
   if (refused) return refused;
   if (changed && object) ApplyMutation(attrs, *view, old, object);
   if (changed_out) *changed_out = changed && object;
@@ -425,12 +432,11 @@ std::optional<ApiError> Admission::Validate(const AdmissionAttributes& attrs, co
   if (!attrs.type || attrs.type->group == kAdmissionGroup) return std::nullopt;
   std::vector<Webhook> validating = LoadWebhooks(false);
   if (validating.empty()) return std::nullopt;
-  std::optional<Object> old_view;
-  if (old) old_view = ReviewedView(attrs, *old);
-  std::optional<Object> view;  // validating webhooks see what will be stored
-  if (object) view = ReviewedView(attrs, object->json());
-  return RunValidating(validating, attrs, view ? &view->json() : nullptr,
-                       old_view ? &old_view->json() : nullptr);
+  std::optional<Object> old_scale;
+  std::optional<Object> scale;  // validating webhooks see what will be stored
+  return RunValidating(validating, attrs,
+                       ReviewedView(attrs, object ? &object->json() : nullptr, &scale),
+                       ReviewedView(attrs, old, &old_scale));
 }
 
 }  // namespace mlgitops::kubesim

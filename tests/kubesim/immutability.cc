@@ -5,6 +5,7 @@
 // immutable", "Forbidden: ...").
 #include "kubesim/immutability.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -61,12 +62,9 @@ bool SemanticEqual(const JsonValue* a, const JsonValue* b) {
   return *a == *b;
 }
 
-// Go's strconv.Quote for the ASCII that labels, names and IPs hold.
-std::string GoQuote(std::string_view s) { return QuotedText(std::string(s)); }
-
 std::string GoScalar(const JsonValue* v) {
   if (!v || v->IsNull()) return "\"null\"";
-  if (v->IsString()) return GoQuote(View(*v));
+  if (v->IsString()) return QuotedText(std::string(View(*v)));
   if (v->IsBool()) return v->GetBool() ? "true" : "false";
   if (v->IsInt64()) return std::to_string(v->GetInt64());
   if (v->IsNumber()) {
@@ -88,7 +86,7 @@ std::string GoStringMap(const JsonValue* v) {
   for (const auto& [key, value] : sorted) {
     if (!first) out += ", ";
     first = false;
-    out += GoQuote(key) + ":" + GoQuote(value);
+    out += QuotedText(key) + ":" + QuotedText(value);
   }
   return out + "}";
 }
@@ -96,7 +94,7 @@ std::string GoStringMap(const JsonValue* v) {
 std::string GoStringSlice(const std::vector<std::string>& items, bool nil) {
   if (nil) return "[]string(nil)";
   std::string out = "[]string{";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + GoQuote(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + QuotedText(items[i]);
   return out + "}";
 }
 
@@ -122,8 +120,8 @@ std::string GoLabelSelector(const JsonValue* sel) {
     if (!first) out += ", ";
     first = false;
     const JsonValue* values = e.IsObject() ? FindMember(e, "values") : nullptr;
-    out += "v1.LabelSelectorRequirement{Key:" + GoQuote(GetString(e, "key")) +
-           ", Operator:" + GoQuote(GetString(e, "operator")) +
+    out += "v1.LabelSelectorRequirement{Key:" + QuotedText(GetString(e, "key")) +
+           ", Operator:" + QuotedText(GetString(e, "operator")) +
            ", Values:" + GoStringSlice(Strings(values), !values || !values->IsArray()) + "}";
   }
   return out + "}}";
@@ -406,14 +404,14 @@ bool TolerationsOnlyAdded(const JsonValue* old_list, const JsonValue* new_list) 
     }
     return true;
   };
-  for (const JsonValue& old_toleration : old_list->GetArray()) {
-    bool found = false;
-    if (new_list && new_list->IsArray()) {
-      for (const JsonValue& t : new_list->GetArray()) found = found || same(old_toleration, t);
-    }
-    if (!found) return false;
-  }
-  return true;
+  if (!new_list || !new_list->IsArray()) return old_list->Empty();
+  auto kept = new_list->GetArray();
+  return std::all_of(old_list->GetArray().begin(), old_list->GetArray().end(),
+                     [&](const JsonValue& old_toleration) {
+                       return std::any_of(kept.begin(), kept.end(), [&](const JsonValue& t) {
+                         return same(old_toleration, t);
+                       });
+                     });
 }
 
 // ValidatePodUpdate: images, activeDeadlineSeconds (only lowered), tolerations (additions) and
@@ -534,7 +532,7 @@ std::optional<ApiError> CheckPatchedIdentity(const ResourceType& type, const Jso
   std::string patched_uid = GetString(patched, "metadata.uid");
   if (!patched_uid.empty() && patched_uid != uid) {
     return Invalid(type.group, type.kind, name,
-                   {InvalidCause("metadata.uid", GoQuote(patched_uid), kImmutable)});
+                   {InvalidCause("metadata.uid", QuotedText(patched_uid), kImmutable)});
   }
   return std::nullopt;
 }
