@@ -3,8 +3,10 @@
 // them into field errors ("spec.replicas in body must be of type integer: \"string\"").
 #include "kubesim/schema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -210,10 +212,93 @@ class Validator {
     if (v.IsNumber()) ValidateNumber(v, s, path, in_body);
     if (v.IsArray()) ValidateArray(v, s, path, in_body, depth);
     if (v.IsObject()) ValidateObject(v, s, path, in_body, root, depth);
+    ValidateJunctions(v, s, path, root, depth);
   }
 
  private:
   void Add(StatusCause c) { causes_->push_back(std::move(c)); }
+
+  // The causes of validating v against one branch of a junction, without recording them.
+  std::vector<StatusCause> Branch(const JsonValue& v, const JsonValue& branch,
+                                  const std::string& path, bool root, int depth) {
+    std::vector<StatusCause> out;
+    Validator(&out).Validate(v, branch, path, root, depth + 1);
+    return out;
+  }
+
+  // kube-openapi reports a failed junction as a composite error without a field name, which
+  // apiextensions turns into field.Invalid(<nil>, "", message) ("<nil>: Invalid value: \"\":
+  // \"spec.source\" must validate one and only one schema (oneOf). Found none valid").
+  void AddComposite(const std::string& path, const std::string& message) {
+    Add(field::Invalid("<nil>", "\"\"", Quote(path) + " " + message));
+  }
+
+  void Append(std::vector<StatusCause> causes) {
+    for (StatusCause& c : causes) Add(std::move(c));
+  }
+
+  // allOf / anyOf / oneOf / not as kube-openapi's schemaPropsValidator evaluates them. Of the
+  // failing branches of anyOf/oneOf kube-openapi reports the one with the most passing checks;
+  // kubesim reports the one with the fewest failures (the first on a tie).
+  void ValidateJunctions(const JsonValue& v, const JsonValue& s, const std::string& path, bool root,
+                         int depth) {
+    auto branches = [&](const char* key) -> const JsonValue* {
+      const JsonValue* j = FindMember(s, key);
+      return j && j->IsArray() && !j->Empty() ? j : nullptr;
+    };
+    if (const JsonValue* any = branches("anyOf")) {
+      std::optional<std::vector<StatusCause>> best;
+      bool passed = false;
+      for (const auto& branch : any->GetArray()) {
+        std::vector<StatusCause> causes = Branch(v, branch, path, root, depth);
+        if (causes.empty()) {
+          passed = true;
+          break;
+        }
+        if (!best || causes.size() < best->size()) best = std::move(causes);
+      }
+      if (!passed) {
+        AddComposite(path, "must validate at least one schema (anyOf)");
+        Append(std::move(*best));
+      }
+    }
+    if (const JsonValue* one = branches("oneOf")) {
+      std::optional<std::vector<StatusCause>> best;
+      int valid = 0;
+      for (const auto& branch : one->GetArray()) {
+        std::vector<StatusCause> causes = Branch(v, branch, path, root, depth);
+        if (causes.empty()) {
+          ++valid;
+        } else if (valid == 0 && (!best || causes.size() < best->size())) {
+          best = std::move(causes);
+        }
+      }
+      if (valid != 1) {
+        AddComposite(path,
+                     "must validate one and only one schema (oneOf). " +
+                         (valid == 0 ? std::string("Found none valid")
+                                     : "Found " + std::to_string(valid) + " valid alternatives"));
+        if (valid == 0 && best) Append(std::move(*best));
+      }
+    }
+    if (const JsonValue* all = branches("allOf")) {
+      size_t valid = 0;
+      for (const auto& branch : all->GetArray()) {
+        std::vector<StatusCause> causes = Branch(v, branch, path, root, depth);
+        valid += causes.empty();
+        Append(std::move(causes));
+      }
+      if (valid != all->Size()) {
+        AddComposite(path, std::string("must validate all the schemas (allOf)") +
+                               (valid == 0 ? ". None validated" : ""));
+      }
+    }
+    if (const JsonValue* n = FindMember(s, "not"); n && n->IsObject()) {
+      if (Branch(v, *n, path, root, depth).empty()) {
+        AddComposite(path, "must not validate the schema (not)");
+      }
+    }
+  }
 
   void ValidateString(const JsonValue& v, const JsonValue& s, const std::string& path,
                       const std::string& in_body) {
@@ -366,6 +451,101 @@ class Validator {
 
 enum class Level { kRoot, kField, kItem };
 
+// Where a junction's schema sits in the structural part: the node and its path.
+struct StructuralNode {
+  const JsonValue* schema;
+  std::string path;
+};
+
+void CheckNested(const JsonValue& n, const StructuralNode& structural, const std::string& path,
+                 bool skip_any_of, bool skip_first_all_of_any_of, int depth,
+                 std::vector<StatusCause>* causes);
+
+// The junctions of value validation `v` (pkg/apiserver/schema validateValueValidation);
+// `structural` is the node they constrain, for the completeness check.
+void CheckJunctions(const JsonValue& v, const StructuralNode& structural, const std::string& path,
+                    bool skip_any_of, bool skip_first_all_of_any_of, int depth,
+                    std::vector<StatusCause>* causes) {
+  for (const char* key : {"anyOf", "allOf", "oneOf"}) {
+    const JsonValue* list = FindMember(v, key);
+    if (!list || !list->IsArray() || (skip_any_of && std::string(key) == "anyOf")) continue;
+    for (size_t i = 0; i < list->Size(); ++i) {
+      bool skip_nested_any_of = skip_first_all_of_any_of && i == 0 && std::string(key) == "allOf";
+      CheckNested((*list)[i], structural, Index(path + "." + key, i), skip_nested_any_of, false,
+                  depth + 1, causes);
+    }
+  }
+  if (const JsonValue* n = FindMember(v, "not")) {
+    CheckNested(*n, structural, path + ".not", false, false, depth + 1, causes);
+  }
+}
+
+// A schema under a junction (validateNestedValueValidation): no structural keywords, no
+// extensions, no metadata; and every property or items it names must be specified in the
+// structural part as well (validateStructuralCompleteness: "because it is defined in ...").
+void CheckNested(const JsonValue& n, const StructuralNode& structural, const std::string& path,
+                 bool skip_any_of, bool skip_first_all_of_any_of, int depth,
+                 std::vector<StatusCause>* causes) {
+  if (depth > kMaxSchemaDepth) {
+    causes->push_back(field::Forbidden(path, "schema is nested too deeply"));
+    return;
+  }
+  if (!n.IsObject()) return;
+  CheckJunctions(n, structural, path, skip_any_of, skip_first_all_of_any_of, depth, causes);
+  auto descend = [&](const JsonValue& nested, const JsonValue* counterpart,
+                     const std::string& suffix) {
+    if (structural.schema && !counterpart) {
+      causes->push_back(
+          field::Required(structural.path + suffix, "because it is defined in " + path + suffix));
+    }
+    // Past a missing counterpart apiextensions reports nothing more of completeness.
+    CheckNested(nested, {counterpart, structural.path + suffix}, path + suffix, false, false,
+                depth + 1, causes);
+  };
+  if (const JsonValue* items = Items(n)) {
+    descend(*items, structural.schema ? Items(*structural.schema) : nullptr, ".items");
+  }
+  if (const JsonValue* props = Properties(n)) {
+    const JsonValue* structural_props =
+        structural.schema ? Properties(*structural.schema) : nullptr;
+    for (const auto& m : props->GetObject()) {
+      std::string key(View(m.name));
+      descend(m.value, structural_props ? FindMember(*structural_props, key) : nullptr,
+              ".properties[" + key + "]");
+    }
+    if (FindMember(*props, "metadata")) {
+      causes->push_back(field::Forbidden(path + ".properties[metadata]",
+                                         "must not be specified in a nested context"));
+    }
+  }
+  auto forbid = [&](const char* key, const char* why) {
+    causes->push_back(field::Forbidden(path + "." + key, why));
+  };
+  if (!TypeOf(n).empty()) forbid("type", "must be empty to be structural");
+  if (FindMember(n, "additionalProperties")) {
+    forbid("additionalProperties", "must be undefined to be structural");
+  }
+  if (FindMember(n, "default")) forbid("default", "must be undefined to be structural");
+  if (!GetString(n, "title").empty()) forbid("title", "must be empty to be structural");
+  if (!GetString(n, "description").empty()) forbid("description", "must be empty to be structural");
+  if (Flag(n, "nullable")) forbid("nullable", "must be false to be structural");
+  for (const char* ext : {"x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
+                          "x-kubernetes-int-or-string"}) {
+    if (Flag(n, ext)) forbid(ext, "must be false to be structural");
+  }
+  if (const JsonValue* keys = FindMember(n, "x-kubernetes-list-map-keys");
+      keys && keys->IsArray() && !keys->Empty()) {
+    forbid("x-kubernetes-list-map-keys", "must be empty to be structural");
+  }
+  if (FindMember(n, "x-kubernetes-list-type")) {
+    forbid("x-kubernetes-list-type", "must be undefined to be structural");
+  }
+  if (const JsonValue* rules = FindMember(n, "x-kubernetes-validations");
+      rules && rules->IsArray() && !rules->Empty()) {
+    forbid("x-kubernetes-validations", "must be empty to be structural");
+  }
+}
+
 void CheckStructural(const JsonValue& s, const std::string& path, Level level, int depth,
                      std::vector<StatusCause>* causes) {
   if (depth > kMaxSchemaDepth) {
@@ -426,14 +606,10 @@ void CheckStructural(const JsonValue& s, const std::string& path, Level level, i
   if (FindMember(s, "$ref")) {
     causes->push_back(field::Forbidden(path + ".$ref", "$ref is not supported"));
   }
-  for (const char* junction : {"allOf", "anyOf", "oneOf", "not"}) {
-    // Value-validation junctions: accepted only as controller-gen writes int-or-string.
-    if (FindMember(s, junction) && !(int_or_string && std::string(junction) == "anyOf")) {
-      causes->push_back(field::Forbidden(
-          path + "." + junction,
-          "kubesim does not evaluate " + std::string(junction) + " (outside its schema subset)"));
-    }
-  }
+  // Junctions hold value validations only; int-or-string's own anyOf (and the first allOf's
+  // anyOf) of typed branches is the pattern the int-or-string extension stands for.
+  CheckJunctions(s, {&s, path}, path, /*skip_any_of=*/int_or_string,
+                 /*skip_first_all_of_any_of=*/int_or_string, depth, causes);
   if (const JsonValue* pattern = FindMember(s, "pattern"); pattern && pattern->IsString()) {
     try {
       std::regex re(pattern->GetString(), std::regex::ECMAScript);

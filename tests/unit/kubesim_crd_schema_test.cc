@@ -440,6 +440,134 @@ INSTANTIATE_TEST_SUITE_P(
                 "subresources.scale.specReplicasPath: Invalid value: \".replicas\": should be a "
                 "json path under .spec"}));
 
+// Junctions hold value validations only (apiextensions validateNestedValueValidation) and every
+// property they name must be in the structural part too (validateStructuralCompleteness).
+INSTANTIATE_TEST_SUITE_P(
+    JunctionSchema, CrdStructuralTest,
+    ::testing::Values(
+        CrdCase{"  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: "
+                "{type: object, properties: {a: {type: string}}, anyOf: [{properties: {a: "
+                "{type: string}}}]}}}]\n",
+                "openAPIV3Schema.anyOf[0].properties[a].type: Forbidden: must be empty to be "
+                "structural"},
+        CrdCase{"  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: "
+                "{type: object, properties: {a: {type: string}}, oneOf: [{required: [a], "
+                "nullable: true}]}}}]\n",
+                "openAPIV3Schema.oneOf[0].nullable: Forbidden: must be false to be structural"},
+        CrdCase{"  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: "
+                "{type: object, properties: {a: {type: string}}, not: {properties: {b: "
+                "{pattern: x}}}}}}]\n",
+                "spec.versions[0].schema.openAPIV3Schema.properties[b]: Required value: because "
+                "it is defined in spec.versions[0].schema.openAPIV3Schema.not.properties[b]"},
+        CrdCase{"  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: "
+                "{type: object, allOf: [{properties: {metadata: {required: [name]}}}]}}}]\n",
+                "openAPIV3Schema.allOf[0].properties[metadata]: Forbidden: must not be specified "
+                "in a nested context"}));
+
+// allOf / anyOf / oneOf / not are evaluated as kube-openapi's schemaPropsValidator does; a
+// failed junction is a composite error apiextensions reports at "<nil>".
+class CrdJunctionTest : public CrdSchemaTest {
+ protected:
+  void SetUp() override {
+    HttpResponse crd = Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                            R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: snapshots.ml.io}
+spec:
+  group: ml.io
+  scope: Namespaced
+  names: {plural: snapshots, kind: Snapshot}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              source:
+                type: object
+                properties:
+                  claim: {type: string}
+                  content: {type: string}
+                oneOf:
+                - required: [claim]
+                - required: [content]
+              retention:
+                type: object
+                properties:
+                  days: {type: integer}
+                  forever: {type: boolean}
+                anyOf:
+                - required: [days]
+                - required: [forever]
+              tier:
+                type: string
+                allOf:
+                - {minLength: 2}
+                - {pattern: '^[a-z]+$'}
+                not: {enum: [root]}
+)",
+                            "application/yaml");
+    ASSERT_EQ(crd.status, 201) << crd.body;
+  }
+
+  HttpResponse CreateSnapshot(const std::string& spec) {
+    return Call("POST", "/apis/ml.io/v1/namespaces/default/snapshots",
+                R"({"apiVersion":"ml.io/v1","kind":"Snapshot","metadata":{"name":"s"},"spec":)" +
+                    spec + "}");
+  }
+};
+
+TEST_F(CrdJunctionTest, ValuesSatisfyingEveryJunctionAreAccepted) {
+  HttpResponse r = CreateSnapshot(
+      R"({"source":{"claim":"data"},"retention":{"days":3,"forever":false},"tier":"gold"})");
+  EXPECT_EQ(r.status, 201) << r.body;
+}
+
+TEST_F(CrdJunctionTest, OneOfWithTwoValidAlternativesIsRefused) {
+  HttpResponse r = CreateSnapshot(R"({"source":{"claim":"a","content":"b"}})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(Message(r),
+            "Snapshot.ml.io \"s\" is invalid: <nil>: Invalid value: \"\": \"spec.source\" must "
+            "validate one and only one schema (oneOf). Found 2 valid alternatives");
+}
+
+TEST_F(CrdJunctionTest, OneOfWithNoValidAlternativeNamesTheClosestBranch) {
+  HttpResponse r = CreateSnapshot(R"({"source":{}})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(Message(r),
+            "Snapshot.ml.io \"s\" is invalid: [<nil>: Invalid value: \"\": \"spec.source\" must "
+            "validate one and only one schema (oneOf). Found none valid, spec.source.claim: "
+            "Required value]");
+}
+
+TEST_F(CrdJunctionTest, AnyOfWithNoValidBranchIsRefused) {
+  HttpResponse r = CreateSnapshot(R"({"retention":{}})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(Message(r),
+            "Snapshot.ml.io \"s\" is invalid: [<nil>: Invalid value: \"\": \"spec.retention\" "
+            "must validate at least one schema (anyOf), spec.retention.days: Required value]");
+}
+
+TEST_F(CrdJunctionTest, AllOfReportsEachFailingBranchAndNotRefusesAMatch) {
+  HttpResponse partly = CreateSnapshot(R"({"tier":"G"})");
+  EXPECT_EQ(partly.status, 422) << partly.body;
+  EXPECT_EQ(Message(partly),
+            "Snapshot.ml.io \"s\" is invalid: [spec.tier: Invalid value: \"G\": spec.tier in body "
+            "should be at least 2 chars long, spec.tier: Invalid value: \"G\": spec.tier in body "
+            "should match '^[a-z]+$', <nil>: Invalid value: \"\": \"spec.tier\" must validate all "
+            "the schemas (allOf). None validated]");
+  HttpResponse root = CreateSnapshot(R"({"tier":"root"})");
+  EXPECT_EQ(root.status, 422) << root.body;
+  EXPECT_EQ(Message(root),
+            "Snapshot.ml.io \"s\" is invalid: <nil>: Invalid value: \"\": \"spec.tier\" must not "
+            "validate the schema (not)");
+}
+
 // The CRDs the product ships and its tests apply are structural and accepted as on a real
 // cluster (apiextensions ValidateCustomResourceDefinition).
 TEST_F(CrdSchemaTest, ProductAndFixtureCrdsAreValidStructuralSchemas) {
