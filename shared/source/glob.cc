@@ -23,6 +23,7 @@ struct Term {
   std::u32string text;  // kText: the literal; kClass: the set members
   bool negated = false;
   bool is_range = false;
+  bool super = false;  // kAny: `**`, which crosses the separator too
   char32_t lo = 0, hi = 0;
   std::vector<Glob::Sequence> alternatives;
 };
@@ -95,10 +96,13 @@ class Parser {
       if (in_braces && (c == ',' || c == '}')) break;
       if (c == '*') {
         ++pos_;
-        if (!AtEnd() && Peek() == '*') ++pos_;  // `**`: the same as `*` without separators
+        // `**` crosses separators; without separators it is the same as `*`.
+        bool super = !AtEnd() && Peek() == '*';
+        if (super) ++pos_;
         if (seq.terms.empty() || seq.terms.back().kind != TermKind::kAny) {
           seq.terms.push_back(Term(TermKind::kAny));
         }
+        seq.terms.back().super = seq.terms.back().super || super;
       } else if (c == '?') {
         ++pos_;
         seq.terms.push_back(Term(TermKind::kSingle));
@@ -191,19 +195,30 @@ bool ClassMatches(const Term& term, char32_t c) {
   return in != term.negated;
 }
 
-Positions Advance(const Glob::Sequence& seq, const std::u32string& text, Positions from);
+Positions Advance(const Glob::Sequence& seq, const std::u32string& text, Positions from,
+                  char32_t separator);
 
-Positions Step(const Term& term, const std::u32string& text, const Positions& from) {
+Positions Step(const Term& term, const std::u32string& text, const Positions& from,
+               char32_t separator) {
   const size_t n = text.size();
   Positions next(n + 1, 0);
-  if (term.kind == TermKind::kAny) {
+  if (term.kind == TermKind::kAny && (term.super || separator == 0)) {
     auto first = std::find(from.begin(), from.end(), 1);
     std::fill(next.begin() + (first - from.begin()), next.end(), 1);
     return next;
   }
+  if (term.kind == TermKind::kAny) {
+    // `*` with a separator: any run of characters up to (not over) the next separator.
+    bool open = false;
+    for (size_t p = 0; p <= n; ++p) {
+      open = from[p] || (open && text[p - 1] != separator);
+      next[p] = open;
+    }
+    return next;
+  }
   if (term.kind == TermKind::kAlternatives) {
     for (const auto& alternative : term.alternatives) {
-      Positions reached = Advance(alternative, text, from);
+      Positions reached = Advance(alternative, text, from, separator);
       for (size_t i = 0; i <= n; ++i) next[i] |= reached[i];
     }
     return next;
@@ -217,7 +232,7 @@ Positions Step(const Term& term, const std::u32string& text, const Positions& fr
         }
         break;
       case TermKind::kSingle:
-        if (p < n) next[p + 1] = 1;
+        if (p < n && (separator == 0 || text[p] != separator)) next[p + 1] = 1;
         break;
       case TermKind::kClass:
         if (p < n && ClassMatches(term, text[p])) next[p + 1] = 1;
@@ -229,9 +244,10 @@ Positions Step(const Term& term, const std::u32string& text, const Positions& fr
   return next;
 }
 
-Positions Advance(const Glob::Sequence& seq, const std::u32string& text, Positions from) {
+Positions Advance(const Glob::Sequence& seq, const std::u32string& text, Positions from,
+                  char32_t separator) {
   for (const Term& term : seq.terms) {
-    from = Step(term, text, from);
+    from = Step(term, text, from, separator);
     if (std::find(from.begin(), from.end(), 1) == from.end()) break;
   }
   return from;
@@ -239,10 +255,10 @@ Positions Advance(const Glob::Sequence& seq, const std::u32string& text, Positio
 
 }  // namespace
 
-Glob::Glob(std::string pattern, std::shared_ptr<const Sequence> root)
-    : pattern_(std::move(pattern)), root_(std::move(root)) {}
+Glob::Glob(std::string pattern, std::shared_ptr<const Sequence> root, char separator)
+    : pattern_(std::move(pattern)), root_(std::move(root)), separator_(separator) {}
 
-Result<Glob> Glob::Compile(std::string_view pattern) {
+Result<Glob> Glob::Compile(std::string_view pattern, char separator) {
   auto fail = [&](const std::string& why) {
     return Status::InvalidArgument("invalid glob \"" + std::string(pattern) + "\": " + why);
   };
@@ -254,7 +270,7 @@ Result<Glob> Glob::Compile(std::string_view pattern) {
   auto root = std::make_shared<Sequence>();
   Status parsed = Parser(std::move(decoded)).Parse(root.get());
   if (!parsed.ok()) return fail(parsed.message());
-  return Glob(std::string(pattern), std::move(root));
+  return Glob(std::string(pattern), std::move(root), separator);
 }
 
 bool Glob::Match(std::string_view text) const {
@@ -262,7 +278,8 @@ bool Glob::Match(std::string_view text) const {
   DecodeUtf8(text, &decoded, /*strict=*/false);
   Positions start(decoded.size() + 1, 0);
   start[0] = 1;
-  return Advance(*root_, decoded, std::move(start)).back() == 1;
+  return Advance(*root_, decoded, std::move(start), static_cast<unsigned char>(separator_))
+             .back() == 1;
 }
 
 }  // namespace mlgitops

@@ -24,7 +24,9 @@ class Glob {
  public:
   /// Fails with InvalidArgument on malformed patterns (unclosed `[` or `{`, empty class,
   /// trailing `\`, invalid UTF-8) where Argo CD would log a warning and match nothing.
-  static Result<Glob> Compile(std::string_view pattern);
+  /// With a `separator` (Argo CD passes '/' for project source repos) `*` and `?` do not
+  /// match it and `**` does.
+  static Result<Glob> Compile(std::string_view pattern, char separator = 0);
 
   bool Match(std::string_view text) const;
   const std::string& pattern() const { return pattern_; }
@@ -32,9 +34,10 @@ class Glob {
   struct Sequence;  // the parsed pattern; defined in glob.cc
 
  private:
-  Glob(std::string pattern, std::shared_ptr<const Sequence> root);
+  Glob(std::string pattern, std::shared_ptr<const Sequence> root, char separator);
   std::string pattern_;
   std::shared_ptr<const Sequence> root_;  // immutable, so copies share it
+  char separator_ = 0;
 };
 
 }  // namespace mlgitops

@@ -119,3 +119,28 @@ TEST(Glob, CopiesShareTheCompiledPattern) {
 
 }  // namespace
 }  // namespace mlgitops
+
+namespace mlgitops {
+namespace {
+
+// gobwas/glob compiled with '/' as separator (Argo CD's project source repos): `*` and `?`
+// stop at it, `**` crosses it.
+TEST(Glob, SeparatorKeepsSingleStarsInsideASegment) {
+  auto star = Glob::Compile("https://h/team-a/*", '/');
+  ASSERT_TRUE(star.ok());
+  EXPECT_TRUE(star->Match("https://h/team-a/models"));
+  EXPECT_FALSE(star->Match("https://h/team-a/sub/models"));
+  auto super = Glob::Compile("https://h/team-a/**", '/');
+  ASSERT_TRUE(super.ok());
+  EXPECT_TRUE(super->Match("https://h/team-a/sub/models"));
+  auto single = Glob::Compile("a?b", '/');
+  ASSERT_TRUE(single.ok());
+  EXPECT_TRUE(single->Match("axb"));
+  EXPECT_FALSE(single->Match("a/b"));
+  auto plain = Glob::Compile("a?b");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->Match("a/b"));
+}
+
+}  // namespace
+}  // namespace mlgitops

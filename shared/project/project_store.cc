@@ -1,0 +1,79 @@
+// Reading AppProjects from the control cluster and gating Applications on them.
+#include "project/project_store.h"
+
+#include <map>
+
+namespace mlgitops {
+
+namespace {
+
+constexpr const char* kProjectGroups[] = {"mlgitops.io", "argoproj.io"};
+
+}  // namespace
+
+std::string ControlNamespaceFor(const std::string& flag, const GetEnvFn& getenv) {
+  if (!flag.empty()) return flag;
+  if (getenv) {
+    if (const char* env = getenv(kControlNamespaceEnv); env && *env) return env;
+  }
+  return kDefaultControlNamespace;
+}
+
+Result<AppProject> LoadAppProject(KubeClient& control, const std::string& control_namespace,
+                                  const std::string& name) {
+  bool served = false;
+  for (const char* group : kProjectGroups) {
+    GroupVersionKind gvk{group, "v1alpha1", "AppProject"};
+    auto resource = control.Resource(gvk);
+    if (!resource.ok()) {
+      if (resource.status().code() == Status::Code::kNotFound) continue;  // CRD not installed
+      return resource.status().Prefixed("reading AppProject \"" + name + "\"");
+    }
+    served = true;
+    auto object = control.Get(ObjectKey{gvk, control_namespace, name});
+    if (!object.ok()) {
+      if (object.status().code() == Status::Code::kNotFound) continue;
+      return object.status().Prefixed("reading AppProject \"" + name + "\" in namespace \"" +
+                                      control_namespace + "\"");
+    }
+    object->set_origin("");
+    return ParseAppProject(*object);
+  }
+  if (!served && name == kDefaultProject) return BuiltInDefaultProject();
+  // Argo CD's InvalidSpecError text for a missing project.
+  return Status::InvalidArgument("Application referencing project " + name +
+                                 " which does not exist (no AppProject \"" + name +
+                                 "\" in namespace \"" + control_namespace + "\")");
+}
+
+Result<AppProject> ProjectForApplication(KubeClient& control, const std::string& control_namespace,
+                                         const Application& app) {
+  auto project = LoadAppProject(control, control_namespace,
+                                app.project.empty() ? std::string(kDefaultProject) : app.project);
+  if (!project.ok()) return project.status();
+  Status permitted = CheckApplicationSpec(*project, app, control_namespace);
+  if (!permitted.ok()) return permitted;
+  return project;
+}
+
+Status CheckManifestsPermitted(const AppProject& project, const Application& app,
+                               const std::vector<Object>& objects, KubeClient& destination) {
+  if (project.built_in) return Status::OK();
+  // Kinds the app itself defines (its CRDs), for objects of kinds not served yet.
+  std::map<std::pair<std::string, std::string>, bool> defined;
+  for (const Object& o : objects) {
+    if (o.kind() != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io") continue;
+    defined[{GetString(o.json(), "spec.group"), GetString(o.json(), "spec.names.kind")}] =
+        GetString(o.json(), "spec.scope") != "Cluster";
+  }
+  ScopeLookup scope = [&](const Object& o) -> std::optional<bool> {
+    auto resource = destination.Resource(GroupVersionKind::Of(o));
+    if (resource.ok()) return resource->namespaced;
+    auto it = defined.find({o.group(), o.kind()});
+    if (it != defined.end()) return it->second;
+    return std::nullopt;
+  };
+  return CheckManifests(project, app, objects, scope);
+}
+
+}  // namespace mlgitops
