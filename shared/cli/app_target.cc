@@ -11,6 +11,7 @@
 #include "cluster/registry.h"
 #include "kube/kubeconfig.h"
 #include "object/yaml_loader.h"
+#include "project/project_store.h"
 #include "source/render.h"
 
 namespace mlgitops {
@@ -213,10 +214,30 @@ Result<AppTarget> LoadAppTarget(const CommandContext& ctx, size_t extra_args) {
     target.in_cluster = true;
     target.state_namespace = ns;
   }
+  // The project gate: before the destination is connected or anything fetched or rendered.
+  target.control_namespace =
+      ControlNamespaceFor(ctx.flags.Get("control-namespace"), ctx.env.getenv);
+  auto project = ProjectForApplication(*target.control, target.control_namespace, target.app);
+  if (!project.ok()) return project.status().Prefixed(target.app.DisplayName());
+  target.project = std::move(*project);
   Status destination = ConnectDestination(ctx, &target);
   if (!destination.ok()) return destination;
   return target;
 }
+
+namespace {
+
+/// With a target, every rendered object must be a kind and namespace its project permits.
+Result<DesiredState> Permitted(DesiredState state, const Application& app,
+                               const AppTarget* target) {
+  if (!target) return state;
+  Status permitted =
+      CheckManifestsPermitted(target->project, app, state.objects, *target->destination);
+  if (!permitted.ok()) return permitted.Prefixed(app.DisplayName());
+  return state;
+}
+
+}  // namespace
 
 Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application& app,
                                    const std::string& revision, const AppTarget* target) {
@@ -231,7 +252,7 @@ Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application&
     // directory is the user's own work in progress, so duplicates there are an error.
     Status unique = CheckNoDuplicates(state.objects);
     if (!unique.ok()) return unique.Prefixed(app.DisplayName());
-    return state;
+    return Permitted(std::move(state), app, target);
   }
   auto rendered =
       target ? RenderFromGit(ctx, app, revision, target->control.get(), target->state_namespace)
@@ -240,7 +261,7 @@ Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application&
   state.objects = std::move(rendered->objects);
   state.revisions = std::move(rendered->revisions);
   state.from_cache = rendered->from_cache;
-  return state;
+  return Permitted(std::move(state), app, target);
 }
 
 std::string InitiatedBy(const CommandContext& ctx) {

@@ -11,6 +11,7 @@
 #include "kube/client.h"
 #include "object/object.h"
 #include "object/status.h"
+#include "project/app_project.h"
 
 namespace mlgitops {
 
@@ -25,6 +26,10 @@ struct AppTarget {
   /// The destination cluster; the control client unless the app names another server.
   std::unique_ptr<KubeClient> destination_owned;
   KubeClient* destination = nullptr;
+  /// Where AppProjects live; apps outside it are tracked as "<namespace>_<name>".
+  std::string control_namespace;
+  /// The app's project, which permitted its spec (LoadAppTarget checks it).
+  AppProject project;
 };
 
 /// Reads the Application of -f (and --app) or the CR named by the first positional argument
@@ -48,7 +53,8 @@ struct DesiredState {
 
 /// The app's manifests: from --local DIR when given, else fetched and rendered from its Git
 /// source at `revision` (the app's targetRevision when empty).
-/// With a target, repository Secrets beside the app add Git credentials.
+/// With a target, repository Secrets beside the app add Git credentials, and every object must
+/// be of a kind and in a namespace the target's project permits (else InvalidArgument).
 Result<DesiredState> RenderDesired(const CommandContext& ctx, const Application& app,
                                    const std::string& revision, const AppTarget* target = nullptr);
 

@@ -53,10 +53,22 @@ std::vector<FlagSpec> RenderFlags(std::vector<FlagSpec> more) {
   return WithGitFlags(std::move(flags));
 }
 
+// Where AppProjects are read and which Applications are tracked unqualified.
+FlagSpec ControlNamespaceFlag() {
+  return FlagSpec{"control-namespace",
+                  0,
+                  true,
+                  "NS",
+                  "Namespace holding the AppProjects; apps elsewhere are tracked as NS_NAME "
+                  "(default: $MLGITOPS_CONTROL_NAMESPACE, else mlgitops)",
+                  ""};
+}
+
 // The flags of commands that work on one app: -f/--app or APP, --local, kubectl's flags.
 std::vector<FlagSpec> AppFlags(std::vector<FlagSpec> flags) {
   flags.insert(flags.begin(),
                {{"filename", 'f', true, "FILE", "The Application file (instead of APP)", ""},
+                ControlNamespaceFlag(),
                 {"app", 0, true, "NAME", "Which Application, when the file holds several", ""},
                 {"local", 0, true, "DIR",
                  "The app's manifests directory, instead of its Git repository + path", ""},
@@ -273,6 +285,11 @@ const std::vector<Command>& Commands() {
             {"wave-timeout", 0, true, "D", "Fail a sync when a wave is not healthy within D",
              "10m"},
             {"lua-dir", 0, true, "DIR", "Lua health overrides, as for health", ""},
+            ControlNamespaceFlag(),
+            {"require-impersonation", 0, false, "",
+             "Refuse apps whose project maps no ServiceAccount for their destination "
+             "(destinationServiceAccounts); without it they act as the controller",
+             ""},
             ConfigFlag(),
             HelpFlag()}),
        RunController},
@@ -330,6 +347,7 @@ const std::vector<Command>& Commands() {
              "sync: render each app from DIR/<its source path> instead of its Git repository", ""},
             {"wave-timeout", 0, true, "D", "sync: fail an app when a wave is not healthy within D",
              "10m"},
+            ControlNamespaceFlag(),
             OutputFlag("yaml|json (generate), table|json (sync)", ""),
             HelpFlag()}),
        RunAppSet},

@@ -38,8 +38,9 @@ Result<ComparedApp> CompareTarget(CommandContext& ctx, AppTarget target,
   options.assessor = &assessor;
   options.conventions = &conventions;
   options.now_unix = ctx.env.clock.NowUnix();
-  auto comparison = CompareApp(*target.destination, target.app, AppInstanceName(target.app),
-                               desired->objects, options);
+  auto comparison =
+      CompareApp(*target.destination, target.app,
+                 AppInstanceName(target.app, target.control_namespace), desired->objects, options);
   if (!comparison.ok()) return comparison.status();
   out.comparison = std::move(*comparison);
   out.desired = std::move(*desired);
@@ -327,8 +328,9 @@ int RunWait(CommandContext& ctx) {
   std::string last_line;
   while (true) {
     options.now_unix = ctx.env.clock.NowUnix();
-    auto cmp = CompareApp(*target->destination, target->app, AppInstanceName(target->app),
-                          desired->objects, options);
+    auto cmp = CompareApp(*target->destination, target->app,
+                          AppInstanceName(target->app, target->control_namespace), desired->objects,
+                          options);
     if (!cmp.ok()) return ctx.Fail(cmp.status().message());
     std::string line = "sync " + cmp->sync_status + ", health " +
                        std::string(HealthCodeName(cmp->health.code)) +

@@ -15,6 +15,7 @@
 #include "cluster/registry.h"
 #include "object/timeutil.h"
 #include "object/yaml_writer.h"
+#include "project/project_store.h"
 #include "source/git_credentials.h"
 #include "source/render.h"
 #include "sync/app_state.h"
@@ -214,9 +215,27 @@ Result<DesiredState> RenderForAppSet(const CommandContext& ctx, const Applicatio
   return state;
 }
 
+/// Moves each generated app its project does not permit from the apps to the errors: it is
+/// skipped and reported like any invalid generated app.
+void GateOnProjects(KubeClient& control, const std::string& control_namespace,
+                    AppSetExpansion* expansion) {
+  std::vector<GeneratedApp> permitted;
+  for (GeneratedApp& g : expansion->apps) {
+    auto project = ProjectForApplication(control, control_namespace, g.app);
+    if (project.ok()) {
+      permitted.push_back(std::move(g));
+    } else {
+      expansion->errors.push_back(g.origin + ": Application " + g.app.name + ": " +
+                                  project.status().message());
+    }
+  }
+  expansion->apps = std::move(permitted);
+}
+
 struct SyncSettings {
   bool dry_run = false;
   bool apps_are_crs = false;
+  std::string control_namespace;
   std::chrono::milliseconds wave_timeout{std::chrono::minutes(10)};
 };
 
@@ -226,10 +245,14 @@ AppSyncFn RealSync(const CommandContext& ctx, KubeClient& control, DestinationFn
   auto assessor = std::make_shared<HealthAssessor>();
   return [&ctx, &control, destination, settings,
           assessor](const Application& app) -> Result<SyncResult> {
+    auto project = ProjectForApplication(control, settings.control_namespace, app);
+    if (!project.ok()) return project.status();
     auto client = destination(app);
     if (!client.ok()) return client.status();
     auto desired = RenderForAppSet(ctx, app, control);
     if (!desired.ok()) return desired.status();
+    Status permitted = CheckManifestsPermitted(*project, app, desired->objects, **client);
+    if (!permitted.ok()) return permitted;
     SyncOptions options;
     options.dry_run = settings.dry_run;
     options.prune = app.sync_policy.automated && app.sync_policy.automated->prune;
@@ -237,7 +260,7 @@ AppSyncFn RealSync(const CommandContext& ctx, KubeClient& control, DestinationFn
     options.cancel = ctx.env.interrupted;
     SyncInput input;
     input.app = &app;
-    input.app_instance = AppInstanceName(app);
+    input.app_instance = AppInstanceName(app, settings.control_namespace);
     input.desired = std::move(desired->objects);
     input.revisions = desired->revisions;
     Syncer syncer(**client, *assessor, DefaultConventions(), ctx.env.clock);
@@ -326,6 +349,8 @@ int RunAppSetSync(CommandContext& ctx) {
   if (!OutputFormat(ctx, {"table", "json"}, "table", &format)) return kExitUsage;
   SyncSettings settings;
   settings.dry_run = ctx.flags.GetBool("dry-run");
+  settings.control_namespace =
+      ControlNamespaceFor(ctx.flags.Get("control-namespace"), ctx.env.getenv);
   if (ctx.flags.Has("wave-timeout")) {
     auto seconds = ParseDurationSeconds(ctx.flags.Get("wave-timeout"));
     if (!seconds || *seconds < 0) {
@@ -354,8 +379,12 @@ int RunAppSetSync(CommandContext& ctx) {
   auto registry = ClusterRegistry::Load(**control, RegistryOptionsFor("", ctx.env.getenv));
   if (!registry.ok()) return ctx.Fail(registry.status().message());
   ClusterConnections destinations(**control, std::move(*registry));
-  AppSetSyncPlan plan =
-      PlanAppSetSync(ExpandAppSet(appset, setup.options), *existing, owner, *policy);
+  auto expansion = ExpandAppSet(appset, setup.options);
+  if (expansion.ok()) {
+    // Generated apps meet their projects before any is written (InvalidSpecError otherwise).
+    GateOnProjects(**control, settings.control_namespace, &*expansion);
+  }
+  AppSetSyncPlan plan = PlanAppSetSync(expansion, *existing, owner, *policy);
   AppSetApplyOptions apply;
   apply.dry_run = settings.dry_run;
   AppSetApplyResult applied = ApplyAppSetPlan(control->get(), plan, owner, *policy, apply);

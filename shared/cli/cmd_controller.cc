@@ -78,6 +78,9 @@ int RunController(CommandContext& ctx) {
                        : ctx.flags.Has("namespace") ? ctx.flags.Get("namespace")
                                                     : (*client)->default_namespace();
   options.interval = std::chrono::seconds(*interval);
+  options.require_impersonation = ctx.flags.GetBool("require-impersonation");
+  options.control_namespace =
+      ControlNamespaceFor(ctx.flags.Get("control-namespace"), ctx.env.getenv);
   options.sync.wave_timeout = std::chrono::seconds(*wave_timeout);
   options.cancel = ctx.env.interrupted;
   options.log = [&ctx](const std::string& line) {

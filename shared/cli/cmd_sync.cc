@@ -58,7 +58,7 @@ int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision
 
   SyncInput input;
   input.app = &target.app;
-  input.app_instance = AppInstanceName(target.app);
+  input.app_instance = AppInstanceName(target.app, target.control_namespace);
   input.desired = std::move(desired->objects);
   input.revisions = desired->revisions;
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "kube/impersonation.h"
 #include "object/base64.h"
 
 namespace mlgitops {
@@ -325,6 +326,12 @@ HttpKubeClient::HttpKubeClient(std::unique_ptr<Transport> transport, std::string
 }
 
 HttpKubeClient::~HttpKubeClient() = default;
+
+Result<std::unique_ptr<KubeClient>> HttpKubeClient::Impersonating(const std::string& user) {
+  if (user.empty()) return Status::InvalidArgument("impersonation needs a user name");
+  return std::unique_ptr<KubeClient>(new HttpKubeClient(
+      std::make_unique<ImpersonatingTransport>(*transport_, user), default_namespace_, options_));
+}
 
 Result<ResourceInfo> HttpKubeClient::Resource(const GroupVersionKind& gvk) {
   return discovery_->ForKind(gvk.group, gvk.version, gvk.kind);

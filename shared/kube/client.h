@@ -144,6 +144,12 @@ class KubeClient {
   /// ends the stream. An empty namespace watches all namespaces.
   virtual Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
                                     const WatchOptions& options, const WatchHandler& handler) = 0;
+  /// A client for the same server acting as `user` (Impersonate-User: kube-apiserver then
+  /// authorizes every request as that user, after checking the `impersonate` verb for the
+  /// caller). It borrows this client's connection: this client must outlive it.
+  virtual Result<std::unique_ptr<KubeClient>> Impersonating(const std::string& user) {
+    return Status::Unsupported("this client cannot act as \"" + user + "\"");
+  }
 };
 
 /// Forwards every call to a client it does not own, so one client can be handed to code that
@@ -184,6 +190,9 @@ class BorrowedKubeClient : public KubeClient {
   Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
                             const WatchOptions& options, const WatchHandler& handler) override {
     return target_.Watch(gvk, namespace_, options, handler);
+  }
+  Result<std::unique_ptr<KubeClient>> Impersonating(const std::string& user) override {
+    return target_.Impersonating(user);
   }
 
  private:
@@ -251,6 +260,7 @@ class HttpKubeClient : public KubeClient {
   Status Delete(const ObjectKey& key, const DeleteOptions& options) override;
   Result<WatchResult> Watch(const GroupVersionKind& gvk, const std::string& namespace_,
                             const WatchOptions& options, const WatchHandler& handler) override;
+  Result<std::unique_ptr<KubeClient>> Impersonating(const std::string& user) override;
 
   Transport& transport() { return *transport_; }
   Discovery& discovery() { return *discovery_; }

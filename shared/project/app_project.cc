@@ -142,6 +142,10 @@ AppProject BuiltInDefaultProject() {
   p.source_repos = {"*"};
   p.destinations = {{"*", "*", "*"}};
   p.cluster_resource_whitelist = {{"*", "*"}};
+  // Only where the cluster serves no AppProject kind (single-tenant use of the CLI): Argo CD's
+  // default project does not list sourceNamespaces, but with no projects installed there is no
+  // other project an app outside the control namespace could use.
+  p.source_namespaces = {"*"};
   p.built_in = true;
   return p;
 }

@@ -69,7 +69,8 @@ struct AppProject {
   bool built_in = false;
 };
 
-/// Argo CD's `default` project as it creates it: every repo, destination and kind.
+/// Argo CD's `default` project as it creates it (every repo, destination and kind), for clusters
+/// that serve no AppProject kind; apps in any namespace may use it.
 AppProject BuiltInDefaultProject();
 
 /// Parses one AppProject object (either group). Errors name the object and the field.

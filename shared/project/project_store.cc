@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include "kube/errors.h"
+
 namespace mlgitops {
 
 namespace {
@@ -44,6 +46,36 @@ Result<AppProject> LoadAppProject(KubeClient& control, const std::string& contro
   return Status::InvalidArgument("Application referencing project " + name +
                                  " which does not exist (no AppProject \"" + name +
                                  "\" in namespace \"" + control_namespace + "\")");
+}
+
+Status EnsureDefaultProject(KubeClient& control, const std::string& control_namespace) {
+  std::string name(kDefaultProject);
+  for (const char* group : kProjectGroups) {
+    GroupVersionKind gvk{group, "v1alpha1", "AppProject"};
+    auto resource = control.Resource(gvk);
+    if (!resource.ok()) {
+      if (resource.status().code() == Status::Code::kNotFound) continue;
+      return resource.status();
+    }
+    auto found = control.Get(ObjectKey{gvk, control_namespace, name});
+    if (found.ok()) return Status::OK();
+    if (found.status().code() != Status::Code::kNotFound) return found.status();
+  }
+  if (!control.Resource({"mlgitops.io", "v1alpha1", "AppProject"}).ok()) return Status::OK();
+  auto project = ParseJsonObject(
+      "{\"apiVersion\":\"mlgitops.io/v1alpha1\",\"kind\":\"AppProject\",\"metadata\":{"
+      "\"name\":\"default\",\"namespace\":\"" +
+          control_namespace +
+          "\"},\"spec\":{\"sourceRepos\":[\"*\"],\"destinations\":[{\"server\":\"*\","
+          "\"namespace\":\"*\"}],\"clusterResourceWhitelist\":[{\"group\":\"*\",\"kind\":"
+          "\"*\"}]}}",
+      "the default AppProject");
+  if (!project.ok()) return project.status();
+  auto created = control.Create(*project, WriteOptions());
+  if (!created.ok() && !HasApiReason(created.status(), "AlreadyExists")) {
+    return created.status().Prefixed("creating the default AppProject");
+  }
+  return Status::OK();
 }
 
 Result<AppProject> ProjectForApplication(KubeClient& control, const std::string& control_namespace,

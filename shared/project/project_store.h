@@ -27,6 +27,12 @@ std::string ControlNamespaceFor(const std::string& flag, const GetEnvFn& getenv)
 Result<AppProject> LoadAppProject(KubeClient& control, const std::string& control_namespace,
                                   const std::string& name);
 
+/// Creates Argo CD's `default` AppProject (every repo, destination and kind; no
+/// sourceNamespaces) in the control namespace when the mlgitops.io kind is served and no
+/// `default` project of either group exists, as Argo CD's server does at start. An existing
+/// project is never changed: restricting `default` is how a shared cluster closes it.
+Status EnsureDefaultProject(KubeClient& control, const std::string& control_namespace);
+
 /// LoadAppProject + CheckApplicationSpec: the project an Application may act under, or the
 /// InvalidSpecError message (InvalidArgument) saying which rule refused it.
 Result<AppProject> ProjectForApplication(KubeClient& control, const std::string& control_namespace,

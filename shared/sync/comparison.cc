@@ -68,6 +68,10 @@ class Comparer {
     SetTrackingAnnotation(TrackingIdFor(app_instance_, with_id, info->namespaced), &with_id);
     auto got = client_.Get(ObjectKey::Of(with_id));
     if (got.ok()) {
+      if (auto id = ReadTrackingId(*got);
+          id && id->app != app_instance_ && IsTrackedBy(*got, id->app)) {
+        r->shared_with = id->app;
+      }
       *live = std::move(*got);
     } else if (got.status().code() != Status::Code::kNotFound) {
       return Fail(r, got.status());
@@ -222,6 +226,12 @@ Result<AppComparison> CompareApp(KubeClient& client, const Application& app,
     }
   }
 
+  for (const ResourceComparison& r : out.resources) {
+    if (!r.shared_with.empty()) {
+      out.shared.push_back(r.ref.ToString() + " is part of applications " + r.shared_with +
+                           " and " + app_instance);
+    }
+  }
   bool unknown = false;
   for (const ResourceComparison& r : out.resources) {
     if (r.status == kSyncUnknown) {

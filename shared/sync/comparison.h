@@ -35,6 +35,8 @@ struct ResourceComparison {
   /// the resource is Synced.
   ResourceDiff diff;
   std::string message;  // why the comparison failed, or a note ("kind not served yet")
+  /// The live object is tracked by this other app (a shared resource the sync will not write).
+  std::string shared_with;
 };
 
 struct AppComparison {
@@ -44,6 +46,8 @@ struct AppComparison {
   std::vector<std::string> errors;            // "group/Kind ns/name: message" per failure
   /// Kinds the account may not list (UnlistedKindsWarning): the comparison cannot see them.
   std::vector<std::string> warnings;
+  /// "KIND NS/NAME is part of applications A and B", per desired object another app tracks.
+  std::vector<std::string> shared;
 
   int CountOutOfSync() const;
   int CountRequiresPruning() const;

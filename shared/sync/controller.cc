@@ -25,6 +25,7 @@ constexpr char kComparisonError[] = "ComparisonError";
 // Argo CD's condition for resources it cannot manage; here: kinds the account may not list.
 constexpr char kExcludedResourceWarning[] = "ExcludedResourceWarning";
 constexpr char kInvalidSpecError[] = "InvalidSpecError";
+constexpr char kSharedResourceWarning[] = "SharedResourceWarning";
 constexpr char kDependencyNotReady[] = "DependencyNotReady";
 constexpr char kDependencyCycle[] = "DependencyCycle";
 
@@ -502,6 +503,14 @@ Result<std::vector<Controller::ManagedApp>> Controller::ListApps() {
 }
 
 Result<std::vector<AppReconcileReport>> Controller::ReconcileOnce() {
+  if (!default_project_ensured_) {
+    Status ensured = EnsureDefaultProject(client_, options_.control_namespace);
+    if (ensured.ok()) {
+      default_project_ensured_ = true;
+    } else {
+      Log("the default AppProject is not there and could not be created: " + ensured.message());
+    }
+  }
   auto listed = ListApps();
   if (!listed.ok()) return listed.status();
   std::vector<ManagedApp>& apps = *listed;
@@ -576,6 +585,13 @@ AppReconcileReport Controller::ReconcileApp(
     return finish(nullptr, std::string(kSyncUnknown), health, {});
   };
 
+  // The project gate comes first: an app its project does not permit is never rendered (its
+  // repo is not fetched), never compared, applied or pruned.
+  auto project = ProjectForApplication(client_, options_.control_namespace, app);
+  if (!project.ok()) {
+    bool spec = project.status().code() == Status::Code::kInvalidArgument;
+    return fail(spec ? kInvalidSpecError : kComparisonError, project.status().message());
+  }
   KubeClient* destination = &client_;
   if (options_.destination) {
     // A destination that cannot be reached fails this app only; the others go on.
@@ -586,8 +602,24 @@ AppReconcileReport Controller::ReconcileApp(
     return fail(kInvalidSpecError, "destination " + app.destination.server + app.destination.name +
                                        " is not the controller's cluster: run a controller there");
   }
+  // destinationServiceAccounts: the app's objects are read, applied and pruned as the
+  // project's ServiceAccount for the destination (Argo CD 2.13's impersonation), never as the
+  // controller; with require_impersonation an unmapped destination is refused.
+  std::unique_ptr<KubeClient> acting_as;
+  auto service_account = ImpersonationUserFor(*project, app.destination);
+  if (service_account.ok()) {
+    auto as = destination->Impersonating(*service_account);
+    if (!as.ok()) return fail(kComparisonError, as.status().message());
+    acting_as = std::move(*as);
+    destination = acting_as.get();
+  } else if (service_account.status().code() != Status::Code::kNotFound ||
+             options_.require_impersonation) {
+    return fail(kInvalidSpecError, service_account.status().message());
+  }
   auto desired = render_(app, "");
   if (!desired.ok()) return fail(kComparisonError, desired.status().message());
+  Status permitted = CheckManifestsPermitted(*project, app, desired->objects, *destination);
+  if (!permitted.ok()) return fail(kInvalidSpecError, permitted.message());
   std::string instance = AppInstanceName(app, options_.control_namespace);
   CompareOptions compare;
   compare.assessor = &assessor_;
@@ -602,6 +634,10 @@ AppReconcileReport Controller::ReconcileApp(
   }
   if (!comparison->warnings.empty()) {
     conditions.push_back(MakeCondition(kExcludedResourceWarning, comparison->warnings.front()));
+  }
+  if (!comparison->shared.empty()) {
+    // Argo CD's SharedResourceWarning; the sync leaves such objects alone.
+    conditions.push_back(MakeCondition(kSharedResourceWarning, comparison->shared.front()));
   }
 
   AutoSyncState state;

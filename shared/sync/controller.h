@@ -20,6 +20,7 @@
 #include "object/object.h"
 #include "object/status.h"
 #include "policy/conventions.h"
+#include "project/project_store.h"
 #include "sync/comparison.h"
 #include "sync/syncer.h"
 
@@ -146,8 +147,13 @@ std::string DependencyBlocker(const Application& app,
 struct ControllerOptions {
   std::string namespace_;  // Applications in this namespace; "" = all namespaces
   std::chrono::milliseconds interval{std::chrono::minutes(3)};
-  /// Apps outside it are tracked as "<namespace>_<name>" (AppInstanceName); "" = never.
-  std::string control_namespace;
+  /// Where AppProjects are read; apps outside it are tracked as "<namespace>_<name>"
+  /// (AppInstanceName) and may use only projects whose sourceNamespaces list their namespace.
+  std::string control_namespace = kDefaultControlNamespace;
+  /// Every app must act through a ServiceAccount its project maps for the destination
+  /// (destinationServiceAccounts); false: apps whose project maps none act as the controller
+  /// (single-tenant mode).
+  bool require_impersonation = false;
   /// Wave timeout, poll interval, field manager and parallelism of the syncs it runs.
   SyncOptions sync;
   SelfHealBackoff self_heal;
@@ -208,6 +214,7 @@ class Controller {
   const Conventions& conventions_;
   const Clock& clock_;
   ControllerOptions options_;
+  bool default_project_ensured_ = false;  // EnsureDefaultProject succeeded once
 };
 
 std::string_view AutoSyncActionName(AutoSyncAction action);  // "none", "sync", ...

@@ -57,6 +57,8 @@ struct Task {
   bool skip_dry_run = false;  // its namespace (or kind) only exists once the sync ran
   bool live_exists = false;
   std::string live_resource_version;
+  /// The live object is tracked by this other app (Argo CD's shared resource): not written.
+  std::string shared_with;
   std::string created_name;       // hooks created with generateName
   std::optional<Object> applied;  // the server's answer to the apply
   int64_t applied_generation = 0;
@@ -239,6 +241,12 @@ Result<SyncResult> Operation::Execute() {
     }
     // Pruning saw only what could be listed: never claim it complete.
     if (!result_.warnings.empty()) result_.message += "; prune incomplete: " + result_.warnings[0];
+    if (!result_.shared.empty()) {
+      result_.message += "; not overwritten (shared): " + result_.shared[0] +
+                         (result_.shared.size() > 1
+                              ? " (and " + std::to_string(result_.shared.size() - 1) + " more)"
+                              : "");
+    }
   }
   result_.finished_at = clock_.NowUnix();
   return std::move(result_);
@@ -335,6 +343,13 @@ bool Operation::EnsureDestinationNamespace() {
   for (const std::string& name : used) {
     auto live = client_.Get(ObjectKey{{"", "v1", "Namespace"}, "", name});
     if (live.ok()) continue;
+    bool create_wanted = desired_namespaces.count(name) ||
+                         (name == ns && app_.sync_policy.SyncOptionTrue("CreateNamespace"));
+    if (HasApiReason(live.status(), "Forbidden") && !create_wanted) {
+      // A namespace-scoped account (a project's ServiceAccount) may not read Namespaces; the
+      // API server itself refuses writes into one that does not exist.
+      continue;
+    }
     if (live.status().code() != Status::Code::kNotFound) {
       Fail("cannot read namespace " + name + ": " + live.status().message());
       return false;
@@ -436,10 +451,23 @@ bool Operation::DryRun() {
       if (live.ok()) {
         t.live_exists = true;
         t.live_resource_version = GetString(live->json(), "metadata.resourceVersion");
+        if (auto id = ReadTrackingId(*live);
+            id && id->app != input_.app_instance && IsTrackedBy(*live, id->app)) {
+          t.shared_with = id->app;
+        }
       } else if (live.status().code() != Status::Code::kNotFound) {
         failures[i] = live.status().message();
         return;
       }
+    }
+    if (!t.shared_with.empty()) {
+      // Another app's object is never overwritten; FailOnSharedResource=true fails the sync.
+      std::string shared = r.ref.ToString() + " is part of applications " + t.shared_with +
+                           " and " + input_.app_instance;
+      if (app_.sync_policy.SyncOptionTrue("FailOnSharedResource")) {
+        failures[i] = shared + " (FailOnSharedResource=true)";
+      }
+      return;
     }
     if (t.skip_dry_run) {
       if (options_.dry_run) r.action = t.live_exists ? "configured" : "created";
@@ -476,6 +504,16 @@ bool Operation::DryRun() {
     failed.push_back(r.ref.ToString() + ": " + failures[i]);
   }
   if (failed.empty()) {
+    for (Task& t : tasks_) {
+      if (t.shared_with.empty()) continue;
+      ResourceResult& r = ResultOf(t);
+      r.action = "shared";
+      r.status = "Synced";
+      r.message = "not overwritten: tracked by application " + t.shared_with;
+      t.finished = true;
+      result_.shared.push_back(r.ref.ToString() + " is part of applications " + t.shared_with +
+                               " and " + input_.app_instance);
+    }
     if (options_.dry_run) {
       for (const Task& t : tasks_) Report(t);
     }
@@ -596,7 +634,7 @@ bool Operation::RunGroup(const std::vector<size_t>& group, const std::string& la
     std::vector<char> ok(end - start, 0);
     RunParallel(end - start, options_.parallelism, [&](size_t k) {
       Task& t = tasks_[writes[start + k]];
-      ok[k] = t.step.hook ? CreateHook(t) : ApplyTask(t);
+      ok[k] = !t.shared_with.empty() || (t.step.hook ? CreateHook(t) : ApplyTask(t));
     });
     for (size_t k = start; k < end; ++k) Report(tasks_[writes[k]]);
     if (std::find(ok.begin(), ok.end(), 0) != ok.end()) any_failed = true;

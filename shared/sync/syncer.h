@@ -57,6 +57,8 @@ struct SyncResult {
   int prune_skipped = 0;
   /// Kinds that could not be listed (Forbidden): their objects were neither tracked nor pruned.
   std::vector<std::string> warnings;
+  /// Desired objects another app tracks, left as they are (SharedResourceWarning).
+  std::vector<std::string> shared;
   /// The manifests came from the rendered-manifest cache (set by the caller that rendered).
   bool rendered_from_cache = false;
   bool succeeded() const { return phase == "Succeeded"; }

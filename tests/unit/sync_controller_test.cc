@@ -498,6 +498,7 @@ class SyncControllerKubesimTest : public ::testing::Test {
       KubeClient* client = nullptr) {
     ControllerOptions options;
     options.namespace_ = ns_;
+    options.control_namespace = ns_;  // the apps live where their projects do
     options.sync.wave_timeout = wave_timeout;
     options.sync.poll_interval = std::chrono::milliseconds(50);
     options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
@@ -789,8 +790,8 @@ TEST_F(SyncControllerKubesimTest, CommandRunsOnePassFromALocalRoot) {
   FixedClock clock(kNow);
   CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
   std::string root = dir_->path() + "/" + ns_;
-  int code = RunCli({"controller", "--once", "-n", ns_, "--local-root", root, "--wave-timeout",
-                     "10s", "--kubeconfig", process_->kubeconfig_path()},
+  int code = RunCli({"controller", "--once", "-n", ns_, "--control-namespace", ns_, "--local-root",
+                     root, "--wave-timeout", "10s", "--kubeconfig", process_->kubeconfig_path()},
                     env);
   EXPECT_EQ(code, kExitOk) << out.text() << err.text();
   EXPECT_NE(out.text().find(FormatRfc3339(kNow) +
@@ -822,9 +823,10 @@ TEST_F(SyncControllerKubesimTest, TheLoopReconcilesEveryIntervalUntilInterrupted
   std::string root = dir_->path() + "/" + ns_;
   int code = -1;
   std::thread loop([&] {
-    code = RunCli({"controller", "--interval", "1s", "-n", ns_, "--local-root", root,
-                   "--wave-timeout", "10s", "--kubeconfig", process_->kubeconfig_path()},
-                  env);
+    code = RunCli(
+        {"controller", "--interval", "1s", "-n", ns_, "--control-namespace", ns_, "--local-root",
+         root, "--wave-timeout", "10s", "--kubeconfig", process_->kubeconfig_path()},
+        env);
   });
   auto wait_for = [&](const std::function<bool()>& done) {
     for (int i = 0; i < 300 && !done(); ++i) {
