@@ -205,18 +205,47 @@ Status CheckKnownHost(const std::string& known_hosts, const SshEndpoint& endpoin
 struct RemoteContext {
   const GitFetchOptions* options = nullptr;
   std::string display_url;
+  std::string origin;                // scheme://host:port the credentials were chosen for
+  std::vector<std::string> secrets;  // every form of every credential value, for scrubbing
   SshEndpoint ssh;
   std::string known_hosts;
   Status host_key_error;
+  Status credentials_refused;
   unsigned int last_credential_type = 0;
   int credential_calls = 0;
   bool auth_failed = false;
 };
 
-int OnCredentials(git_credential** out, const char* /*url*/, const char* username_from_url,
+/// Why credentials chosen for `ctx->origin` must not answer a challenge from `url`, if so.
+/// libgit2 follows redirects (to other hosts on the first request) and then asks for credentials
+/// with the URL it was sent to: like git (credential.useHttpPath aside) and browsers, credentials
+/// belong to one scheme, host and port, and never travel over plain http.
+Status CheckCredentialTarget(const RemoteContext& ctx, const char* url) {
+  auto target = ParseGitUrl(url ? url : "");
+  std::string shown = target.ok() ? target->Origin() : "an unparsable URL";
+  if (!target.ok() || target->Origin() != ctx.origin) {
+    return Status::FailedPrecondition(ctx.display_url + " redirected to " + shown +
+                                      ", which asks for credentials: those given for " +
+                                      ctx.origin + " are sent to that scheme, host and port only");
+  }
+  if (target->scheme == "http") {
+    return Status::FailedPrecondition(ctx.display_url +
+                                      ": refusing to send credentials over plain http");
+  }
+  return Status::OK();
+}
+
+int OnCredentials(git_credential** out, const char* url, const char* username_from_url,
                   unsigned int allowed, void* payload) {
   auto* ctx = static_cast<RemoteContext*>(payload);
   const GitCredentials& c = ctx->options->credentials;
+  if (c.HasAny()) {
+    ctx->credentials_refused = CheckCredentialTarget(*ctx, url);
+    if (!ctx->credentials_refused.ok()) {
+      git_error_set_str(GIT_ERROR_NET, "credentials refused for another host");
+      return GIT_EUSER;
+    }
+  }
   std::string url_user = username_from_url ? username_from_url : "";
   auto give = [&](unsigned int type) {
     // libgit2 asks again after a refusal; handing out the same thing twice would loop forever.
@@ -295,21 +324,28 @@ struct Failure {
   bool local_damage = false;
 };
 
+const std::vector<std::string> kNoSecrets;
+
 /// libgit2's last error, scrubbed: no URL userinfo, no credential values.
 Failure GitFailure(const std::string& what, const RemoteContext* ctx, int code) {
   const git_error* e = git_error_last();
   std::string message = e && e->message ? e->message : "error " + std::to_string(code);
   int klass = e ? e->klass : GIT_ERROR_NONE;
-  std::vector<std::string> secrets;
-  if (ctx) secrets = ctx->options->credentials.Secrets();
-  message = StripUserinfoInText(RedactMessage(message, secrets));
+  message = StripUserinfoInText(RedactMessage(message, ctx ? ctx->secrets : kNoSecrets));
   message = SecretRegistry::Global().Scrub(message);
+  if (ctx && !ctx->credentials_refused.ok()) {
+    return {ctx->credentials_refused.Prefixed(what), false};
+  }
   if (ctx && !ctx->host_key_error.ok()) {
     return {Status::FailedPrecondition(what + ": " + ctx->host_key_error.message()), false};
   }
   if (ctx && (ctx->auth_failed || code == GIT_EAUTH)) {
+    std::string hint = ctx->options->credentials.HasAny()
+                           ? "check the repository credentials"
+                           : "no credentials are given for it: see MLGITOPS_GIT_URL / --git-url, "
+                             "or a repository or repo-creds Secret whose url covers it";
     return {Status::FailedPrecondition(what + ": authentication failed for " + ctx->display_url +
-                                       " (check the repository credentials): " + message),
+                                       " (" + hint + "): " + message),
             false};
   }
   return {Status::IOError(what + ": " + message), IsLocalDamage(klass)};
@@ -322,6 +358,8 @@ struct CacheEntry {
   std::string git_dir;  // dir/git
   std::string url;      // as written (may hold userinfo: never shown)
   std::string display;  // userinfo stripped
+  std::string origin;   // scheme://host:port of url
+  std::vector<std::string> secrets;
   const GitFetchOptions* options;
   RepoPtr repo;
   bool contacted_remote = false;
@@ -378,6 +416,8 @@ RemoteContext MakeContext(const CacheEntry& entry) {
   RemoteContext ctx;
   ctx.options = entry.options;
   ctx.display_url = entry.display;
+  ctx.origin = entry.origin;
+  ctx.secrets = entry.secrets;
   ctx.ssh = ParseSshEndpoint(entry.url);
   ctx.known_hosts = entry.options->credentials.ssh_known_hosts;
   if (ctx.known_hosts.empty() && !entry.options->default_known_hosts_file.empty()) {
@@ -676,16 +716,26 @@ Result<GitSnapshot> GitRepoCache::Checkout(const std::string& repo_url, const st
                                            const GitFetchOptions& options) {
   InitLibgit2();
   if (repo_url.empty()) return Status::InvalidArgument("the source has no repoURL");
+  auto parsed = ParseGitUrl(repo_url);
+  if (!parsed.ok()) return parsed.status().Prefixed("repoURL");
   CacheEntry entry;
   entry.dir = RepoDir(repo_url);
   entry.git_dir = entry.dir + "/git";
   entry.url = repo_url;
   entry.display = StripUrlUserinfo(repo_url);
+  entry.origin = parsed->Origin();
   GitFetchOptions effective = options;
   if (!effective.credentials.HasAny()) {
-    GitCredentials from_url = CredentialsFromUrl(repo_url);
-    effective.credentials.username = from_url.username;
-    effective.credentials.password = from_url.password;
+    effective.credentials.username = parsed->username;
+    effective.credentials.password = parsed->password;  // decoded: what the server checks
+  }
+  entry.secrets = effective.credentials.Secrets();
+  if (!parsed->password_as_written.empty()) entry.secrets.push_back(parsed->password_as_written);
+  for (const std::string& s : entry.secrets) SecretRegistry::Global().Add(s);
+  if (parsed->scheme == "http" && !effective.credentials.password.empty()) {
+    return Status::FailedPrecondition(entry.display +
+                                      ": refusing to send Git credentials over plain http, where "
+                                      "anyone on the way can read them; use https://");
   }
   entry.options = &effective;
   Status made = MakeDirs(entry.dir);
