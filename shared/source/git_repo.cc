@@ -718,6 +718,13 @@ Result<GitSnapshot> GitRepoCache::Checkout(const std::string& repo_url, const st
   if (repo_url.empty()) return Status::InvalidArgument("the source has no repoURL");
   auto parsed = ParseGitUrl(repo_url);
   if (!parsed.ok()) return parsed.status().Prefixed("repoURL");
+  // The cache layout is predictable (a hash of the URL): a local repoURL into it would read
+  // another repository's clone, fetched with that repository's credentials, with none of its own.
+  if (!parsed->IsRemote() && PathInside(TransportUrl(parsed->path), root_)) {
+    return Status::InvalidArgument("repoURL " + StripUrlUserinfo(repo_url) +
+                                   " lies inside the clone cache, whose clones belong to the "
+                                   "repositories they were fetched from: it is no source");
+  }
   CacheEntry entry;
   entry.dir = RepoDir(repo_url);
   entry.git_dir = entry.dir + "/git";

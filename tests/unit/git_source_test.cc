@@ -160,6 +160,36 @@ TEST_F(GitSourceTest, ConcurrentCheckoutsShareTheCache) {
   EXPECT_EQ(staging, 0u);
 }
 
+TEST_F(GitSourceTest, TheCloneCacheIsNoSourceAndOtherReposShasStayUnknown) {
+  std::string sha = remote_.Commit({{"private.yaml", "secret plans"}});
+  remote_.LightweightTag("v1", sha);
+  ASSERT_TRUE(Checkout("v1").ok());
+  // The cache layout is predictable (hash of the URL): a repoURL into it would read another
+  // repository's clone, fetched with that repository's credentials, with none of its own.
+  std::string cached = cache_.RepoDir(remote_.url()) + "/git";
+  fs::create_directories(tmp_.path() + "/links");
+  fs::create_directory_symlink(cached, tmp_.path() + "/links/cached");
+  for (const std::string& url :
+       {cached, "file://" + cached, tmp_.path() + "/links/cached", cache_.root()}) {
+    for (const char* revision : {"v1", "refs/remotes/origin/main"}) {
+      auto r = cache_.Checkout(url, revision, GitFetchOptions());
+      ASSERT_FALSE(r.ok()) << url << " read the cached clone of " << remote_.url();
+      EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << r.status().ToString();
+      EXPECT_NE(r.status().message().find("inside the clone cache"), std::string::npos)
+          << r.status().message();
+      EXPECT_EQ(r.status().message().find(sha), std::string::npos) << r.status().message();
+    }
+  }
+  // Asking another repository for that commit says only that it has no such commit.
+  TestGitRepo other(tmp_.path() + "/other.git");
+  other.Commit({{"a.yaml", "x"}});
+  auto r = cache_.Checkout(other.url(), sha, GitFetchOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(r.status().message().find(cache_.root()), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find(remote_.path()), std::string::npos) << r.status().message();
+}
+
 TEST_F(GitSourceTest, CacheDirectoryNeverNamesTheUrl) {
   std::string dir = cache_.RepoDir("https://user:s3cret@example.com/org/repo.git");
   EXPECT_EQ(dir.find("s3cret"), std::string::npos);
