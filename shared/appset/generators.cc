@@ -329,7 +329,8 @@ Result<GitSnapshot> Checkout(const GeneratorSpec& spec, GeneratorContext& contex
   auto cached = context.checkouts.find(key);
   if (cached != context.checkouts.end()) return cached->second;
   if (!context.git) {
-    return Status::FailedPrecondition(spec.where + ".git: no Git cache to read " + git.repo_url);
+    return Status::FailedPrecondition(spec.where + ".git: no Git cache to read " +
+                                      StripUrlUserinfo(git.repo_url));
   }
   GitFetchOptions options = context.git_options;
   if (context.credentials) options.credentials = context.credentials->For(git.repo_url);
@@ -349,7 +350,9 @@ Result<std::vector<ParamSet>> RunGitFiles(const GeneratorSpec& spec, GeneratorCo
     auto text = ReadFileLimited(snapshot.dir + "/" + file, context.limits.max_file_bytes, file);
     if (!text.ok()) return text.status();
     auto docs = ParseYamlStream(
-        *text, spec.git.repo_url + "@" + snapshot.commit.substr(0, 8) + ":" + file, context.limits);
+        *text,
+        StripUrlUserinfo(spec.git.repo_url) + "@" + snapshot.commit.substr(0, 8) + ":" + file,
+        context.limits);
     if (!docs.ok()) return docs.status().Prefixed(spec.where + ".git.files");
     std::vector<const JsonValue*> entries;
     for (const Object& doc : *docs) {

@@ -26,6 +26,10 @@ std::vector<FlagSpec> WithKubeFlags(std::vector<FlagSpec> flags) {
 
 // Git credentials for commands that fetch an app's sources; secrets are read from files.
 void AddGitCredentialFlags(std::vector<FlagSpec>* flags) {
+  flags->push_back({"git-url", 0, true, "URL",
+                    "Repository URL prefix the --git-*/MLGITOPS_GIT_* credentials are for "
+                    "(default: $MLGITOPS_GIT_URL); they go nowhere else",
+                    ""});
   flags->push_back({"git-username", 0, true, "USER", "Git user name (https)", ""});
   flags->push_back({"git-password-file", 0, true, "FILE",
                     "File holding the Git password or access token (https)", ""});

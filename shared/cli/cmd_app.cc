@@ -7,6 +7,7 @@
 #include "cli/command_util.h"
 #include "object/timeutil.h"
 #include "object/yaml_writer.h"
+#include "source/git_credentials.h"
 #include "sync/app_state.h"
 #include "sync/comparison.h"
 #include "sync/tracking.h"
@@ -184,7 +185,7 @@ int RunGetApp(CommandContext& ctx) {
                (app.destination.server.empty() ? app.destination.name : app.destination.server));
   ctx.out.Line("Namespace:     " + app.destination.namespace_);
   if (source) {
-    ctx.out.Line("Repo:          " + source->repo_url);
+    ctx.out.Line("Repo:          " + StripUrlUserinfo(source->repo_url));
     ctx.out.Line("Target:        " + source->target_revision);
     ctx.out.Line("Path:          " + source->path);
   }

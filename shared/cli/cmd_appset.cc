@@ -82,7 +82,8 @@ Status UseRegisteredClusters(const CommandContext& ctx, KubeClient& control, Exp
 Status PrepareExpand(const CommandContext& ctx, ExpandSetup* setup) {
   auto explicit_credentials = CredentialsFromEnv(ctx.env.getenv);
   if (!explicit_credentials.ok()) return explicit_credentials.status();
-  setup->credentials.SetExplicit(std::move(*explicit_credentials));
+  Status scoped = setup->credentials.SetExplicit(std::move(*explicit_credentials));
+  if (!scoped.ok()) return scoped;
   setup->options.allow_missing = ctx.flags.GetBool("allow-missing");
   setup->options.cache_dir =
       ctx.flags.Has("cache-dir") ? ctx.flags.Get("cache-dir") : DefaultCacheDir(ctx.env.getenv);

@@ -75,7 +75,9 @@ Result<Application> ChooseApplication(const CommandContext& ctx) {
   return Status::NotFound(file + ": no Application named \"" + wanted + "\"");
 }
 
-Status ApplyGitCredentialFlags(const CommandContext& ctx, GitCredentials* credentials) {
+Status ApplyGitCredentialFlags(const CommandContext& ctx, ScopedCredentials* scoped) {
+  if (ctx.flags.Has("git-url")) scoped->url = ctx.flags.Get("git-url");
+  GitCredentials* credentials = &scoped->credentials;
   // Secrets come from files, never from the command line itself (ps would show them).
   auto read = [&](const char* flag, std::string* into, bool trim) -> Status {
     if (!ctx.flags.Has(flag)) return Status::OK();
@@ -124,7 +126,8 @@ Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Appli
       if (!added.ok()) return added;
     }
   }
-  credentials.SetExplicit(std::move(*explicit_credentials));
+  Status scoped = credentials.SetExplicit(std::move(*explicit_credentials));
+  if (!scoped.ok()) return scoped;
   AppRenderOptions options;
   options.revision_override = revision;
   options.cache_dir = ctx.flags.Get("cache-dir");

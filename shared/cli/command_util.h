@@ -31,15 +31,16 @@ Result<std::vector<Object>> LoadManifestPaths(const std::vector<std::string>& pa
 /// The Application of -f FILE (--app NAME when the file holds several).
 Result<Application> ChooseApplication(const CommandContext& ctx);
 
-/// --git-username, --git-password-file, --git-ssh-key and --git-known-hosts over `credentials`
-/// (the environment's); the secrets read are registered for redaction.
-Status ApplyGitCredentialFlags(const CommandContext& ctx, GitCredentials* credentials);
+/// --git-url, --git-username, --git-password-file, --git-ssh-key and --git-known-hosts over
+/// `credentials` (the environment's); the secrets read are registered for redaction.
+Status ApplyGitCredentialFlags(const CommandContext& ctx, ScopedCredentials* credentials);
 
 /// The app's sources fetched from Git and rendered (clone cache, --cache-dir, MLGITOPS_GIT_*
-/// credentials) at `revision` (targetRevision when empty); warnings go to stderr.
-/// With `secrets_from`, repository Secrets (Argo CD's `argocd.argoproj.io/secret-type:
-/// repository|repo-creds`, or ours under `mlgitops.io/secret-type`) in `secrets_namespace` add
-/// credentials; the environment's explicit ones still win.
+/// credentials, sent only to repositories below MLGITOPS_GIT_URL / --git-url) at `revision`
+/// (targetRevision when empty); warnings go to stderr. With `secrets_from`, repository Secrets
+/// (Argo CD's `argocd.argoproj.io/secret-type: repository|repo-creds`, or ours under
+/// `mlgitops.io/secret-type`) in `secrets_namespace` add credentials; the environment's explicit
+/// ones still win.
 Result<RenderedApplication> RenderFromGit(const CommandContext& ctx, const Application& app,
                                           const std::string& revision,
                                           KubeClient* secrets_from = nullptr,

@@ -13,30 +13,13 @@ namespace mlgitops {
 std::vector<std::string> GitCredentials::Secrets() const {
   std::vector<std::string> out;
   for (const std::string* s : {&password, &ssh_private_key, &ssh_key_passphrase}) {
-    if (!s->empty()) out.push_back(*s);
+    if (s->empty()) continue;
+    for (std::string& form : SecretForms(*s)) out.push_back(std::move(form));
   }
   return out;
 }
 
 namespace {
-
-bool EndsAuthority(char c) {
-  return c == '/' || c == '?' || c == '#' || std::isspace(static_cast<unsigned char>(c)) ||
-         c == '"' || c == '\'' || c == '<' || c == '>';
-}
-
-/// [begin, end) of the userinfo (without '@') of the URL whose "://" is at `sep`, or npos.
-std::pair<size_t, size_t> UserinfoAt(std::string_view text, size_t sep) {
-  size_t start = sep + 3;
-  size_t i = start;
-  size_t at = std::string_view::npos;
-  while (i < text.size() && !EndsAuthority(text[i])) {
-    if (text[i] == '@') at = i;
-    ++i;
-  }
-  if (at == std::string_view::npos) return {std::string_view::npos, std::string_view::npos};
-  return {start, at};
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -52,7 +35,7 @@ std::string StripUserinfoInText(std::string_view text) {
   while (pos < text.size()) {
     size_t sep = text.find("://", pos);
     if (sep == std::string_view::npos) break;
-    auto [begin, end] = UserinfoAt(text, sep);
+    auto [begin, end] = UrlUserinfoSpan(text, sep);
     if (begin == std::string_view::npos) {
       out.append(text.substr(pos, sep + 3 - pos));
       pos = sep + 3;
@@ -123,13 +106,13 @@ Status CredentialStore::AddSecrets(const std::vector<Object>& secrets) {
     Entry entry;
     entry.prefix = type == "repo-creds";
     GitCredentials& c = entry.credentials;
-    std::string insecure, known_hosts;
+    std::string url, insecure, known_hosts;
     struct Field {
       const char* key;
       std::string* target;
     };
     for (const Field& f :
-         {Field{"url", &entry.url}, Field{"username", &c.username}, Field{"password", &c.password},
+         {Field{"url", &url}, Field{"username", &c.username}, Field{"password", &c.password},
           Field{"sshPrivateKey", &c.ssh_private_key}, Field{"insecure", &insecure},
           Field{"sshKnownHosts", &c.ssh_known_hosts}}) {
       auto value = SecretField(secret, f.key);
@@ -137,10 +120,14 @@ Status CredentialStore::AddSecrets(const std::vector<Object>& secrets) {
       *f.target = std::move(*value);
     }
     c.insecure_ignore_host_key = insecure == "true";
-    if (entry.url.empty()) {
+    if (url.empty()) {
       return Status::InvalidArgument("Secret " + secret.name() + " (" + type +
                                      "): has no url to match repositories against");
     }
+    auto parsed = ParseGitUrl(url);
+    if (!parsed.ok())
+      return parsed.status().Prefixed("Secret " + secret.name() + " (" + type + ")");
+    entry.url = std::move(*parsed);
     for (const std::string& s : c.Secrets()) SecretRegistry::Global().Add(s);
     entries_.push_back(std::move(entry));
   }
@@ -149,31 +136,61 @@ Status CredentialStore::AddSecrets(const std::vector<Object>& secrets) {
 
 GitCredentials CredentialsFromUrl(const std::string& url) {
   GitCredentials out;
-  size_t sep = url.find("://");
-  if (sep == std::string::npos) return out;
-  auto [begin, end] = UserinfoAt(url, sep);
-  if (begin == std::string::npos) return out;
-  std::string info = url.substr(begin, end - begin);
-  size_t colon = info.find(':');
-  out.username = info.substr(0, colon);
-  if (colon != std::string::npos) out.password = info.substr(colon + 1);
+  auto parsed = ParseGitUrl(url);
+  if (!parsed.ok() || !parsed->IsRemote()) return out;
+  out.username = parsed->username;
+  out.password = parsed->password;
   return out;
 }
 
+Status CredentialStore::SetExplicit(ScopedCredentials given) {
+  GitCredentials& c = given.credentials;
+  if (c.HasAny()) {
+    const char* where = "MLGITOPS_GIT_URL (or --git-url)";
+    if (given.url.empty()) {
+      return Status::InvalidArgument(
+          std::string("Git credentials given by MLGITOPS_GIT_* or --git-* need the repository "
+                      "URL prefix they are for: set ") +
+          where + ", e.g. https://git.example.com/team (they are never sent to every repository)");
+    }
+    auto scope = ParseGitUrl(given.url);
+    if (!scope.ok()) return scope.status().Prefixed(where);
+    std::string shown = StripUrlUserinfo(given.url);
+    if (!scope->IsRemote()) {
+      return Status::InvalidArgument(std::string(where) + " " + shown + " is no remote URL");
+    }
+    if (scope->scheme == "http") {
+      return Status::InvalidArgument(std::string(where) + " " + shown +
+                                     ": credentials are never sent over plain http; use https://");
+    }
+    if (!scope->password.empty()) {
+      return Status::InvalidArgument(std::string(where) +
+                                     " holds a password; give it in MLGITOPS_GIT_PASSWORD instead");
+    }
+    explicit_scope_ = std::move(*scope);
+  }
+  explicit_ = std::move(c);
+  return Status::OK();
+}
+
 GitCredentials CredentialStore::For(const std::string& url) const {
-  if (explicit_.HasAny()) return explicit_;
-  std::string normalized = NormalizeRepoUrl(url);
+  auto parsed = ParseGitUrl(url);
+  if (!parsed.ok()) return GitCredentials();  // the fetch reports the bad URL
+  if (explicit_.HasAny() && UrlInScope(*parsed, explicit_scope_, /*prefix=*/true)) {
+    return explicit_;
+  }
   for (const Entry& e : entries_) {
-    if (!e.prefix && NormalizeRepoUrl(e.url) == normalized) return e.credentials;
+    if (!e.prefix && UrlInScope(*parsed, e.url, /*prefix=*/false)) return e.credentials;
   }
   const Entry* best = nullptr;
-  std::string stripped = StripUrlUserinfo(url);
   for (const Entry& e : entries_) {
-    if (!e.prefix || stripped.compare(0, e.url.size(), e.url) != 0) continue;
-    if (!best || e.url.size() > best->url.size()) best = &e;
+    if (!e.prefix || !UrlInScope(*parsed, e.url, /*prefix=*/true)) continue;
+    if (!best || e.url.path.size() > best->url.path.size()) best = &e;
   }
   if (best) return best->credentials;
-  GitCredentials from_url = CredentialsFromUrl(url);
+  GitCredentials from_url;
+  from_url.username = parsed->username;
+  from_url.password = parsed->password;
   from_url.ssh_known_hosts = explicit_.ssh_known_hosts;
   from_url.insecure_ignore_host_key = explicit_.insecure_ignore_host_key;
   return from_url;
@@ -187,8 +204,10 @@ std::vector<std::string> CredentialStore::AllSecrets() const {
   return out;
 }
 
-Result<GitCredentials> CredentialsFromEnv(const GetEnvFn& getenv) {
-  GitCredentials c;
+Result<ScopedCredentials> CredentialsFromEnv(const GetEnvFn& getenv) {
+  ScopedCredentials out;
+  out.url = EnvValue(getenv, "MLGITOPS_GIT_URL");
+  GitCredentials& c = out.credentials;
   c.username = EnvValue(getenv, "MLGITOPS_GIT_USERNAME");
   c.password = EnvValue(getenv, "MLGITOPS_GIT_PASSWORD");
   if (c.password.empty()) c.password = EnvValue(getenv, "MLGITOPS_GIT_TOKEN");
@@ -207,7 +226,7 @@ Result<GitCredentials> CredentialsFromEnv(const GetEnvFn& getenv) {
     *f.target = std::move(*text);
   }
   for (const std::string& s : c.Secrets()) SecretRegistry::Global().Add(s);
-  return c;
+  return out;
 }
 
 }  // namespace mlgitops

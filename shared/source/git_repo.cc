@@ -4,7 +4,6 @@
 
 #include <git2.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,9 +13,8 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 
-#include "object/base64.h"
+#include "source/git_remote_auth.h"
 #include "source/repo_cache.h"
 #include "sys/redact.h"
 
@@ -80,42 +78,6 @@ std::string OidHex(const git_oid& oid) {
   return buf;
 }
 
-/// Where an ssh remote lives, for known_hosts ("" host for other schemes).
-struct SshEndpoint {
-  std::string host;
-  int port = 22;
-};
-
-SshEndpoint ParseSshEndpoint(const std::string& url) {
-  SshEndpoint out;
-  std::string rest;
-  if (url.rfind("ssh://", 0) == 0 || url.rfind("git+ssh://", 0) == 0) {
-    rest = url.substr(url.find("://") + 3);
-    rest = rest.substr(0, rest.find('/'));
-    size_t at = rest.rfind('@');
-    if (at != std::string::npos) rest = rest.substr(at + 1);
-    if (!rest.empty() && rest[0] == '[') {
-      size_t close = rest.find(']');
-      out.host = rest.substr(1, close - 1);
-      if (close + 1 < rest.size() && rest[close + 1] == ':') {
-        out.port = std::atoi(rest.c_str() + close + 2);
-      }
-      return out;
-    }
-    size_t colon = rest.find(':');
-    out.host = rest.substr(0, colon);
-    if (colon != std::string::npos) out.port = std::atoi(rest.c_str() + colon + 1);
-    return out;
-  }
-  if (url.find("://") == std::string::npos && url.find(':') != std::string::npos && url[0] != '/' &&
-      url[0] != '.') {
-    rest = url.substr(0, url.find(':'));  // scp-like user@host:path
-    size_t at = rest.rfind('@');
-    out.host = at == std::string::npos ? rest : rest.substr(at + 1);
-  }
-  return out;
-}
-
 /// What libgit2 is given: https userinfo moves to the credential callback (so it never shows up
 /// in libgit2's messages); local paths become absolute.
 std::string TransportUrl(const std::string& url) {
@@ -126,149 +88,6 @@ std::string TransportUrl(const std::string& url) {
     return std::filesystem::absolute(url, ec).string();
   }
   return url;
-}
-
-// ---- known_hosts ----
-
-bool HashedHostMatches(const std::string& pattern, const std::string& host) {
-  // |1|base64(salt)|base64(HMAC-SHA1(salt, host))
-  size_t bar = pattern.find('|', 3);
-  if (bar == std::string::npos) return false;
-  auto salt = Base64Decode(pattern.substr(3, bar - 3));
-  auto expected = Base64Decode(pattern.substr(bar + 1));
-  if (!salt || !expected) return false;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_length = 0;
-  HMAC(EVP_sha1(), salt->data(), static_cast<int>(salt->size()),
-       reinterpret_cast<const unsigned char*>(host.data()), host.size(), mac, &mac_length);
-  return std::string(reinterpret_cast<char*>(mac), mac_length) == *expected;
-}
-
-bool HostListMatches(const std::string& list, const std::string& host) {
-  if (list.rfind("|1|", 0) == 0) return HashedHostMatches(list, host);
-  std::stringstream patterns(list);
-  std::string pattern;
-  bool matched = false;
-  while (std::getline(patterns, pattern, ',')) {
-    if (!pattern.empty() && pattern[0] == '!') {
-      if (pattern.substr(1) == host) return false;
-    } else if (pattern == host) {
-      matched = true;
-    }
-  }
-  return matched;
-}
-
-/// OK when known_hosts lists `raw_key` for the endpoint; otherwise why not.
-Status CheckKnownHost(const std::string& known_hosts, const SshEndpoint& endpoint,
-                      const std::string& raw_key) {
-  std::string name = endpoint.port == 22
-                         ? endpoint.host
-                         : "[" + endpoint.host + "]:" + std::to_string(endpoint.port);
-  std::stringstream lines(known_hosts);
-  std::string line;
-  bool host_known = false;
-  while (std::getline(lines, line)) {
-    std::stringstream fields(line);
-    std::string hosts, type, key;
-    fields >> hosts;
-    if (hosts.empty() || hosts[0] == '#') continue;
-    bool revoked = hosts == "@revoked";
-    if (hosts[0] == '@') {
-      if (!revoked) continue;  // @cert-authority lines are not supported
-      fields >> hosts;
-    }
-    fields >> type >> key;
-    if (!HostListMatches(hosts, name)) continue;
-    auto blob = Base64Decode(key);
-    bool same = blob && *blob == raw_key;
-    if (revoked && same) {
-      return Status::FailedPrecondition("ssh host key of " + name + " is marked @revoked");
-    }
-    if (revoked) continue;
-    host_known = true;
-    if (same) return Status::OK();
-  }
-  if (host_known) {
-    return Status::FailedPrecondition(
-        "ssh host key mismatch for " + name +
-        ": the server's key is not the one in known_hosts (possible man-in-the-middle; refusing)");
-  }
-  return Status::FailedPrecondition(
-      "unknown ssh host " + name +
-      ": its key is not in known_hosts (add it, e.g. with ssh-keyscan, or set "
-      "insecure_ignore_host_key)");
-}
-
-// ---- remote callbacks ----
-
-struct RemoteContext {
-  const GitFetchOptions* options = nullptr;
-  std::string display_url;
-  SshEndpoint ssh;
-  std::string known_hosts;
-  Status host_key_error;
-  unsigned int last_credential_type = 0;
-  int credential_calls = 0;
-  bool auth_failed = false;
-};
-
-int OnCredentials(git_credential** out, const char* /*url*/, const char* username_from_url,
-                  unsigned int allowed, void* payload) {
-  auto* ctx = static_cast<RemoteContext*>(payload);
-  const GitCredentials& c = ctx->options->credentials;
-  std::string url_user = username_from_url ? username_from_url : "";
-  auto give = [&](unsigned int type) {
-    // libgit2 asks again after a refusal; handing out the same thing twice would loop forever.
-    if (++ctx->credential_calls > 4 ||
-        (type == ctx->last_credential_type && type != GIT_CREDENTIAL_USERNAME)) {
-      ctx->auth_failed = true;
-      return false;
-    }
-    ctx->last_credential_type = type;
-    return true;
-  };
-  if ((allowed & GIT_CREDENTIAL_SSH_MEMORY) && !c.ssh_private_key.empty()) {
-    if (!give(GIT_CREDENTIAL_SSH_MEMORY)) return GIT_EAUTH;
-    std::string user = !url_user.empty() ? url_user : !c.username.empty() ? c.username : "git";
-    return git_credential_ssh_key_memory_new(out, user.c_str(), nullptr, c.ssh_private_key.c_str(),
-                                             c.ssh_key_passphrase.c_str());
-  }
-  if (allowed & GIT_CREDENTIAL_USERNAME) {
-    if (!give(GIT_CREDENTIAL_USERNAME)) return GIT_EAUTH;
-    std::string user = !c.username.empty() ? c.username : "git";
-    return git_credential_username_new(out, user.c_str());
-  }
-  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !c.password.empty()) {
-    if (!give(GIT_CREDENTIAL_USERPASS_PLAINTEXT)) return GIT_EAUTH;
-    std::string user = !c.username.empty() ? c.username : !url_user.empty() ? url_user : "git";
-    return git_credential_userpass_plaintext_new(out, user.c_str(), c.password.c_str());
-  }
-  ctx->auth_failed = true;
-  return GIT_PASSTHROUGH;
-}
-
-int OnCertificate(git_cert* cert, int valid, const char* /*host*/, void* payload) {
-  auto* ctx = static_cast<RemoteContext*>(payload);
-  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return valid ? 0 : GIT_PASSTHROUGH;
-  if (ctx->options->credentials.insecure_ignore_host_key) return 0;
-  auto* hostkey = reinterpret_cast<git_cert_hostkey*>(cert);
-  if (!(hostkey->type & GIT_CERT_SSH_RAW)) {
-    ctx->host_key_error = Status::Unsupported("the ssh library gave no raw host key to check");
-    return -1;
-  }
-  std::string raw(hostkey->hostkey, hostkey->hostkey_len);
-  ctx->host_key_error = CheckKnownHost(ctx->known_hosts, ctx->ssh, raw);
-  return ctx->host_key_error.ok() ? 0 : -1;
-}
-
-git_remote_callbacks Callbacks(RemoteContext* ctx) {
-  git_remote_callbacks callbacks;
-  git_remote_init_callbacks(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
-  callbacks.credentials = OnCredentials;
-  callbacks.certificate_check = OnCertificate;
-  callbacks.payload = ctx;
-  return callbacks;
 }
 
 // ---- errors ----
@@ -295,21 +114,28 @@ struct Failure {
   bool local_damage = false;
 };
 
+const std::vector<std::string> kNoSecrets;
+
 /// libgit2's last error, scrubbed: no URL userinfo, no credential values.
 Failure GitFailure(const std::string& what, const RemoteContext* ctx, int code) {
   const git_error* e = git_error_last();
   std::string message = e && e->message ? e->message : "error " + std::to_string(code);
   int klass = e ? e->klass : GIT_ERROR_NONE;
-  std::vector<std::string> secrets;
-  if (ctx) secrets = ctx->options->credentials.Secrets();
-  message = StripUserinfoInText(RedactMessage(message, secrets));
+  message = StripUserinfoInText(RedactMessage(message, ctx ? ctx->secrets : kNoSecrets));
   message = SecretRegistry::Global().Scrub(message);
+  if (ctx && !ctx->credentials_refused.ok()) {
+    return {ctx->credentials_refused.Prefixed(what), false};
+  }
   if (ctx && !ctx->host_key_error.ok()) {
     return {Status::FailedPrecondition(what + ": " + ctx->host_key_error.message()), false};
   }
   if (ctx && (ctx->auth_failed || code == GIT_EAUTH)) {
+    std::string hint = ctx->options->credentials.HasAny()
+                           ? "check the repository credentials"
+                           : "no credentials are given for it: see MLGITOPS_GIT_URL / --git-url, "
+                             "or a repository or repo-creds Secret whose url covers it";
     return {Status::FailedPrecondition(what + ": authentication failed for " + ctx->display_url +
-                                       " (check the repository credentials): " + message),
+                                       " (" + hint + "): " + message),
             false};
   }
   return {Status::IOError(what + ": " + message), IsLocalDamage(klass)};
@@ -322,6 +148,8 @@ struct CacheEntry {
   std::string git_dir;  // dir/git
   std::string url;      // as written (may hold userinfo: never shown)
   std::string display;  // userinfo stripped
+  std::string origin;   // scheme://host:port of url
+  std::vector<std::string> secrets;
   const GitFetchOptions* options;
   RepoPtr repo;
   bool contacted_remote = false;
@@ -378,6 +206,8 @@ RemoteContext MakeContext(const CacheEntry& entry) {
   RemoteContext ctx;
   ctx.options = entry.options;
   ctx.display_url = entry.display;
+  ctx.origin = entry.origin;
+  ctx.secrets = entry.secrets;
   ctx.ssh = ParseSshEndpoint(entry.url);
   ctx.known_hosts = entry.options->credentials.ssh_known_hosts;
   if (ctx.known_hosts.empty() && !entry.options->default_known_hosts_file.empty()) {
@@ -398,7 +228,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ListRemote(CacheEntry* 
     return failure->status;
   }
   RemotePtr remote(raw);
-  git_remote_callbacks callbacks = Callbacks(&ctx);
+  git_remote_callbacks callbacks = RemoteCallbacks(&ctx);
   entry->contacted_remote = true;
   int rc = git_remote_connect(remote.get(), GIT_DIRECTION_FETCH, &callbacks, nullptr, nullptr);
   if (rc != 0) {
@@ -426,7 +256,7 @@ Failure Fetch(CacheEntry* entry) {
   RemotePtr remote(raw);
   git_fetch_options options;
   git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
-  options.callbacks = Callbacks(&ctx);
+  options.callbacks = RemoteCallbacks(&ctx);
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
   const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
   git_strarray refspecs = {const_cast<char**>(specs), 2};
@@ -676,16 +506,33 @@ Result<GitSnapshot> GitRepoCache::Checkout(const std::string& repo_url, const st
                                            const GitFetchOptions& options) {
   InitLibgit2();
   if (repo_url.empty()) return Status::InvalidArgument("the source has no repoURL");
+  auto parsed = ParseGitUrl(repo_url);
+  if (!parsed.ok()) return parsed.status().Prefixed("repoURL");
+  // The cache layout is predictable (a hash of the URL): a local repoURL into it would read
+  // another repository's clone, fetched with that repository's credentials, with none of its own.
+  if (!parsed->IsRemote() && PathInside(TransportUrl(parsed->path), root_)) {
+    return Status::InvalidArgument("repoURL " + StripUrlUserinfo(repo_url) +
+                                   " lies inside the clone cache, whose clones belong to the "
+                                   "repositories they were fetched from: it is no source");
+  }
   CacheEntry entry;
   entry.dir = RepoDir(repo_url);
   entry.git_dir = entry.dir + "/git";
   entry.url = repo_url;
   entry.display = StripUrlUserinfo(repo_url);
+  entry.origin = parsed->Origin();
   GitFetchOptions effective = options;
   if (!effective.credentials.HasAny()) {
-    GitCredentials from_url = CredentialsFromUrl(repo_url);
-    effective.credentials.username = from_url.username;
-    effective.credentials.password = from_url.password;
+    effective.credentials.username = parsed->username;
+    effective.credentials.password = parsed->password;  // decoded: what the server checks
+  }
+  entry.secrets = effective.credentials.Secrets();
+  if (!parsed->password_as_written.empty()) entry.secrets.push_back(parsed->password_as_written);
+  for (const std::string& s : entry.secrets) SecretRegistry::Global().Add(s);
+  if (parsed->scheme == "http" && !effective.credentials.password.empty()) {
+    return Status::FailedPrecondition(entry.display +
+                                      ": refusing to send Git credentials over plain http, where "
+                                      "anyone on the way can read them; use https://");
   }
   entry.options = &effective;
   Status made = MakeDirs(entry.dir);

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 #include "source/repo_cache.h"
 
@@ -163,6 +167,33 @@ std::vector<std::string> UnsupportedKustomizeOptions(const ApplicationSourceKust
   return out;
 }
 
+/// helm and kustomize name files by the absolute paths they were given, which lie in the clone
+/// cache and spell out its layout (a hash per URL) and the commits of this source and of its ref
+/// sources (other repositories). Messages name them relative to their repository instead: "."
+/// for this one, "$name" for a ref source.
+std::string RepositoryRelative(std::string text, const ToolRenderContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> roots;  // absolute root -> shown as
+  auto add = [&](const std::string& root, const std::string& shown) {
+    if (root.empty()) return;
+    roots.emplace_back(root, shown);
+    std::error_code ec;
+    std::string canonical = std::filesystem::weakly_canonical(root, ec).string();
+    if (!ec && canonical != root) roots.emplace_back(canonical, shown);
+  };
+  for (const auto& [name, root] : ctx.ref_roots) add(root, "$" + name);
+  add(ctx.repo_root, ".");
+  // Longest first: a root that contains another is replaced whole.
+  std::stable_sort(roots.begin(), roots.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [root, shown] : roots) {
+    for (size_t at = text.find(root); at != std::string::npos; at = text.find(root, at)) {
+      text.replace(at, root.size(), shown);
+      at += shown.size();
+    }
+  }
+  return text;
+}
+
 Result<std::vector<Object>> RunTool(const ToolRenderContext& ctx, ProcessRequest request,
                                     const std::string& tool, const std::string& install_hint) {
   if (!ctx.runner) return Status::Internal(ctx.display + ": no process runner to run " + tool);
@@ -182,7 +213,7 @@ Result<std::vector<Object>> RunTool(const ToolRenderContext& ctx, ProcessRequest
   }
   if (!result->succeeded()) {
     std::string why = result->timed_out ? "timed out" : "failed";
-    std::string detail = result->stderr_text;
+    std::string detail = RepositoryRelative(result->stderr_text, ctx);
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
     return Status::InvalidArgument(ctx.display + ": " + tool + " " + why +
                                    (detail.empty() ? "" : ": " + detail));

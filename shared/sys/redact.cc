@@ -30,6 +30,12 @@ bool EndsAuthority(char c) {
          c == '"' || c == '\'' || c == '<' || c == '>';
 }
 
+/// Ends a URL in free text.
+bool EndsUrl(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '<' ||
+         c == '>';
+}
+
 /// Where the scheme of the "://" at `sep` starts, or npos when there is no scheme before it.
 size_t SchemeStart(std::string_view text, size_t sep) {
   size_t start = sep;
@@ -107,6 +113,31 @@ std::string RedactAuthorizationHeaders(std::string_view text) {
   return out;
 }
 
+std::pair<size_t, size_t> UrlUserinfoSpan(std::string_view text, size_t sep) {
+  constexpr size_t npos = std::string_view::npos;
+  size_t start = sep + 3;
+  size_t end = start;  // the authority as RFC 3986 reads it
+  size_t at = npos;
+  while (end < text.size() && !EndsAuthority(text[end])) {
+    if (text[end] == '@') at = end;
+    ++end;
+  }
+  if (at != npos) return {start, at};
+  // "user:secret" where the secret is no port: a raw '/', '?' or '#' cut the userinfo short.
+  std::string_view authority = text.substr(start, end - start);
+  size_t colon = authority.find(':');
+  if (colon == npos || authority[0] == '[') return {npos, npos};
+  std::string_view port = authority.substr(colon + 1);
+  bool is_port = std::all_of(port.begin(), port.end(),
+                             [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (is_port) return {npos, npos};
+  for (size_t i = end; i < text.size() && !EndsUrl(text[i]); ++i) {
+    if (text[i] == '@') at = i;
+  }
+  if (at == npos) return {npos, npos};
+  return {start, at};
+}
+
 std::string RedactUrlUserinfo(std::string_view text) {
   std::string out;
   size_t copied = 0;
@@ -117,22 +148,40 @@ std::string RedactUrlUserinfo(std::string_view text) {
       sep = authority;
       continue;
     }
-    size_t end = authority;
-    size_t at = std::string_view::npos;
-    while (end < text.size() && !EndsAuthority(text[end])) {
-      if (text[end] == '@') at = end;
-      ++end;
+    auto [begin, at] = UrlUserinfoSpan(text, sep);
+    if (begin == std::string_view::npos) {
+      sep = authority;
+      continue;
     }
-    if (at != std::string_view::npos) {
-      size_t colon = text.find(':', authority);
-      size_t keep_until = colon < at ? colon + 1 : authority;
-      out.append(text.substr(copied, keep_until - copied));
-      out.append(kRedacted);
-      copied = at;
-    }
-    sep = end;
+    size_t colon = text.find(':', begin);
+    size_t keep_until = colon < at ? colon + 1 : begin;
+    out.append(text.substr(copied, keep_until - copied));
+    out.append(kRedacted);
+    copied = at;
+    sep = at;
   }
   out.append(text.substr(copied));
+  return out;
+}
+
+std::vector<std::string> SecretForms(std::string_view secret) {
+  std::vector<std::string> out{std::string(secret)};
+  static const char kUpper[] = "0123456789ABCDEF";
+  static const char kLower[] = "0123456789abcdef";
+  for (const char* hex : {kUpper, kLower}) {
+    std::string encoded;
+    for (char c : secret) {
+      auto u = static_cast<unsigned char>(c);
+      if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+        encoded += c;
+      } else {
+        encoded += '%';
+        encoded += hex[u >> 4];
+        encoded += hex[u & 15];
+      }
+    }
+    if (std::find(out.begin(), out.end(), encoded) == out.end()) out.push_back(encoded);
+  }
   return out;
 }
 
@@ -180,7 +229,7 @@ SecretRegistry& SecretRegistry::Global() {
 
 void SecretRegistry::Add(std::string_view secret) {
   std::lock_guard<std::mutex> lock(mutex_);
-  AddOne(secret);
+  for (const std::string& form : SecretForms(secret)) AddOne(form);
   if (secret.find("-----BEGIN ") == std::string_view::npos) return;
   size_t start = 0;
   while (start < secret.size()) {

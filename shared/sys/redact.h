@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mlgitops {
@@ -25,6 +26,18 @@ std::string RedactAuthorizationHeaders(std::string_view text);
 /// "https://user:pass@host" -> "https://user:***@host"; "https://token@host" -> "https://***@host".
 std::string RedactUrlUserinfo(std::string_view text);
 
+/// The userinfo of the URL whose "://" is at `sep`: [first, second) ends before the '@' that
+/// closes it; {npos, npos} when there is none. RFC 3986 ends the authority at the first '/',
+/// '?' or '#'; but "scheme://user:secret" whose secret holds one of those raw (a password that
+/// should have been percent-encoded; git refuses such URLs) cannot be host:port, so there the
+/// userinfo runs to the URL's last '@' and the secret is still found. The URL ends at white
+/// space, a quote or '<' / '>'.
+std::pair<size_t, size_t> UrlUserinfoSpan(std::string_view text, size_t sep);
+
+/// `secret` and the forms it takes inside a URL (percent-encoded, upper- and lower-case hex),
+/// so a value echoed in a URL is caught too.
+std::vector<std::string> SecretForms(std::string_view secret);
+
 /// The body of every "-----BEGIN ... PRIVATE KEY-----" block -> "***".
 std::string RedactPrivateKeys(std::string_view text);
 
@@ -40,8 +53,8 @@ class SecretRegistry {
   /// The process-wide registry that the kubeconfig loader and credential providers fill.
   static SecretRegistry& Global();
 
-  /// Remembers `secret` (ignored when shorter than kMinSecretLength); PEM values are also
-  /// remembered line by line, so a partial echo is caught too.
+  /// Remembers `secret` (ignored when shorter than kMinSecretLength) in each of its
+  /// SecretForms; PEM values are also remembered line by line, so a partial echo is caught too.
   void Add(std::string_view secret);
   /// RedactMessage with every registered secret.
   std::string Scrub(std::string_view text) const;

@@ -264,6 +264,45 @@ TEST_F(AppRenderTest, MultiSourceRefValuesAndLaterDuplicateWins) {
   EXPECT_EQ(after("--set-string"), "b=1");
 }
 
+TEST_F(AppRenderTest, ToolErrorsNameFilesByRepositoryNeverByCachePath) {
+  // helm and kustomize name files by the absolute paths they were given: inside the clone cache,
+  // where they spell out the per-URL cache directory and the commit of this and of other
+  // (ref) repositories. Errors show them relative to their repository instead.
+  TestGitRepo values(tmp_.path() + "/values.git");
+  std::string values_sha = values.Commit({{"envs/prod.yaml", "replicas: [\n"}});
+  std::string chart_sha = repo_.Commit({{"chart/Chart.yaml", "apiVersion: v2\nname: c\n"},
+                                        {"chart/values.yaml", "x: 1\n"},
+                                        {"kust/kustomization.yaml", "resources: [gone.yaml]\n"}});
+  auto echo_args = [](const std::string& tool) {
+    return [tool](const ProcessRequest& request) -> Result<ProcessResult> {
+      ProcessResult r;
+      r.exit_code = 1;
+      for (size_t i = 1; i < request.argv.size(); ++i) {
+        r.stderr_text += "Error: " + tool + " cannot use " + request.argv[i] + "\n";
+      }
+      return r;
+    };
+  };
+  fake_.On("helm", echo_args("helm"));
+  fake_.On("kubectl", echo_args("kustomize"));
+  Application helm = ParseApp("  sources:\n  - repoURL: " + repo_.url() +
+                              "\n    targetRevision: main\n    path: chart\n    helm:\n"
+                              "      valueFiles: [values.yaml, $vals/envs/prod.yaml]\n"
+                              "  - repoURL: " +
+                              values.url() + "\n    targetRevision: main\n    ref: vals\n");
+  Application kustomize = SingleSource("kust");
+  for (const Application* app : {&helm, &kustomize}) {
+    auto r = RenderApplication(*app, options_);
+    ASSERT_FALSE(r.ok());
+    const std::string& message = r.status().message();
+    for (const std::string& hidden : {values_sha, chart_sha, options_.cache_dir}) {
+      EXPECT_EQ(message.find(hidden), std::string::npos) << hidden << " in: " << message;
+    }
+    EXPECT_NE(message.find(app == &helm ? "$vals/envs/prod.yaml" : "./kust"), std::string::npos)
+        << message;
+  }
+}
+
 TEST_F(AppRenderTest, HelmValueFilesStayInsideTheRepository) {
   TempDir outside;
   outside.Write("secret.yaml", "x: 1\n");

@@ -1,36 +1,118 @@
-// GitHttpServer: each request handed to git-http-backend as CGI, its answer relayed.
+// GitHttpServer: each request handed to git-http-backend as CGI, its answer relayed; the test
+// CA that TLS servers share, trusted by libgit2.
 #include "git_http_server.h"
 
+#include <git2.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "object/base64.h"
 
 namespace mlgitops::testing {
 
-GitHttpServer::GitHttpServer(std::string project_root, std::string user, std::string password)
+namespace {
+
+struct GitTestTls {
+  TestCa ca{"mlgitops git test CA"};
+  // mbedTLS 2 (libgit2's TLS on Debian) matches only DNS names, so 127.0.0.1 is one too.
+  KeyPair identity = ca.IssueServer({"localhost", "127.0.0.1"}, {"127.0.0.1"});
+  std::string ca_file;
+
+  GitTestTls() {
+    char name[] = "/tmp/mlgitops-git-test-ca-XXXXXX";
+    int fd = ::mkstemp(name);
+    EXPECT_GE(fd, 0);
+    if (fd >= 0) ::close(fd);
+    ca_file = name;
+    std::ofstream(ca_file) << ca.cert_pem();
+    // libgit2's TLS stream (mbedTLS on Debian) reads its trusted CAs from here, process-wide.
+    git_libgit2_init();
+    EXPECT_EQ(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca_file.c_str(), nullptr), 0)
+        << git_error_last()->message;
+  }
+  ~GitTestTls() { std::remove(ca_file.c_str()); }
+};
+
+GitTestTls& Tls() {
+  static GitTestTls tls;  // destroyed at exit: removes the CA file
+  return tls;
+}
+
+}  // namespace
+
+const KeyPair& GitTestTlsIdentity() { return Tls().identity; }
+const std::string& GitTestCaFile() { return Tls().ca_file; }
+
+GitHttpServer::GitHttpServer(std::string project_root, std::string user, std::string password,
+                             Scheme scheme)
     : root_(std::move(project_root)),
-      expected_auth_("Basic " + Base64Encode(user + ":" + password)) {
+      expected_auth_("Basic " + Base64Encode(user + ":" + password)),
+      scheme_(scheme) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
-  server_.Get(".*", handler);
-  server_.Post(".*", handler);
-  port_ = server_.bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (scheme_ == Scheme::kHttps) {
+    tls_server_ = std::make_unique<TestHttpsServer>(
+        TestHttpsServer::Options{GitTestTlsIdentity(), ""}, handler);
+    port_ = tls_server_->port();
+    return;
+  }
+  server_ = std::make_unique<httplib::Server>();
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 GitHttpServer::~GitHttpServer() {
-  server_.stop();
+  if (!server_) return;
+  server_->stop();
   thread_.join();
 }
 
 std::string GitHttpServer::url(const std::string& repo) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/" + repo;
+  return std::string(scheme_ == Scheme::kHttps ? "https" : "http") +
+         "://127.0.0.1:" + std::to_string(port_) + "/" + repo;
+}
+
+std::vector<std::string> GitHttpServer::authorizations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return authorizations_;
+}
+
+bool GitHttpServer::ReceivedPassword(const std::string& password) const {
+  for (const std::string& header : authorizations()) {
+    if (header.rfind("Basic ", 0) != 0) return true;  // unknown scheme: assume the worst
+    auto decoded = Base64Decode(header.substr(6));
+    if (!decoded || decoded->find(password) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void GitHttpServer::RedirectPostsTo(const std::string& origin) {
+  std::lock_guard<std::mutex> lock(mu_);
+  post_redirect_ = origin;
 }
 
 void GitHttpServer::Serve(const httplib::Request& req, httplib::Response& res) {
   ++requests_;
-  if (req.get_header_value("Authorization") != expected_auth_) {
+  std::string authorization = req.get_header_value("Authorization");
+  std::string post_redirect;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!authorization.empty()) authorizations_.push_back(authorization);
+    post_redirect = post_redirect_;
+  }
+  if (req.method == "POST" && !post_redirect.empty()) {
+    res.status = 307;
+    res.set_header("Location", post_redirect + req.path);
+    return;
+  }
+  if (authorization != expected_auth_) {
     res.status = 401;
     res.set_header("WWW-Authenticate", "Basic realm=\"git\"");
     return;

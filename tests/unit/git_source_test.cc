@@ -160,6 +160,36 @@ TEST_F(GitSourceTest, ConcurrentCheckoutsShareTheCache) {
   EXPECT_EQ(staging, 0u);
 }
 
+TEST_F(GitSourceTest, TheCloneCacheIsNoSourceAndOtherReposShasStayUnknown) {
+  std::string sha = remote_.Commit({{"private.yaml", "secret plans"}});
+  remote_.LightweightTag("v1", sha);
+  ASSERT_TRUE(Checkout("v1").ok());
+  // The cache layout is predictable (hash of the URL): a repoURL into it would read another
+  // repository's clone, fetched with that repository's credentials, with none of its own.
+  std::string cached = cache_.RepoDir(remote_.url()) + "/git";
+  fs::create_directories(tmp_.path() + "/links");
+  fs::create_directory_symlink(cached, tmp_.path() + "/links/cached");
+  for (const std::string& url :
+       {cached, "file://" + cached, tmp_.path() + "/links/cached", cache_.root()}) {
+    for (const char* revision : {"v1", "refs/remotes/origin/main"}) {
+      auto r = cache_.Checkout(url, revision, GitFetchOptions());
+      ASSERT_FALSE(r.ok()) << url << " read the cached clone of " << remote_.url();
+      EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << r.status().ToString();
+      EXPECT_NE(r.status().message().find("inside the clone cache"), std::string::npos)
+          << r.status().message();
+      EXPECT_EQ(r.status().message().find(sha), std::string::npos) << r.status().message();
+    }
+  }
+  // Asking another repository for that commit says only that it has no such commit.
+  TestGitRepo other(tmp_.path() + "/other.git");
+  other.Commit({{"a.yaml", "x"}});
+  auto r = cache_.Checkout(other.url(), sha, GitFetchOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(r.status().message().find(cache_.root()), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find(remote_.path()), std::string::npos) << r.status().message();
+}
+
 TEST_F(GitSourceTest, CacheDirectoryNeverNamesTheUrl) {
   std::string dir = cache_.RepoDir("https://user:s3cret@example.com/org/repo.git");
   EXPECT_EQ(dir.find("s3cret"), std::string::npos);
@@ -203,10 +233,38 @@ TEST(GitCredentialsTest, StorePicksExactThenLongestPrefix) {
   EXPECT_EQ(shortest.username, "bot");
   EXPECT_EQ(store.For("https://elsewhere.example.com/x.git").password, "");
   EXPECT_EQ(store.For("https://u:inurl@elsewhere.example.com/x.git").password, "inurl");
-  GitCredentials explicit_creds;
-  explicit_creds.password = "explicit";
-  store.SetExplicit(explicit_creds);
+  ScopedCredentials explicit_creds;
+  explicit_creds.url = "https://git.example.com/ml";
+  explicit_creds.credentials.password = "explicit";
+  ASSERT_TRUE(store.SetExplicit(explicit_creds).ok());
   EXPECT_EQ(store.For("https://git.example.com/ml/exact").password, "explicit");
+  EXPECT_EQ(store.For("https://git.example.com/infra/x.git").password, "prefix-short");
+}
+
+TEST(GitCredentialsTest, RepoCredsMatchSchemeHostPortAndWholePathSegments) {
+  std::vector<Object> secrets;
+  secrets.push_back(RepoSecret("argocd.argoproj.io/secret-type: repo-creds",
+                               "https://git.example.com/team", "team-creds", false));
+  secrets.push_back(RepoSecret("argocd.argoproj.io/secret-type: repository",
+                               "https://git.example.com/solo.git", "solo-creds", false));
+  CredentialStore store;
+  ASSERT_TRUE(store.AddSecrets(secrets).ok());
+  for (const char* url :
+       {"https://git.example.com/team/x.git", "https://git.example.com/team",
+        "https://GIT.Example.com/team/sub/x", "https://git.example.com:443/team/x.git",
+        "https://someone@git.example.com/team/x.git"}) {
+    EXPECT_EQ(store.For(url).password, "team-creds") << url;
+  }
+  EXPECT_EQ(store.For("https://git.example.com:443/solo").password, "solo-creds");
+  // Not below the prefix on a "/" boundary, or another scheme, host or port.
+  for (const char* url :
+       {"https://git.example.com/teamevil/x.git", "https://git.example.com/team.evil/x.git",
+        "http://git.example.com/team/x.git", "https://git.example.com:8443/team/x.git",
+        "https://git.example.com.evil.io/team/x.git",
+        "https://evil.io/https://git.example.com/team", "ssh://git@git.example.com/team/x.git",
+        "https://git.example.com/solo.git/../x"}) {
+    EXPECT_TRUE(store.For(url).password.empty()) << url;
+  }
 }
 
 TEST(GitCredentialsTest, BadSecretIsNamedNotShown) {
@@ -234,9 +292,9 @@ TEST(GitCredentialsTest, EnvironmentCredentials) {
     return it == env.end() ? nullptr : it->second.c_str();
   });
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
-  EXPECT_EQ(creds->username, "me");
-  EXPECT_EQ(creds->password, "tok-123");
-  EXPECT_NE(creds->ssh_private_key.find("BEGIN OPENSSH"), std::string::npos);
+  EXPECT_EQ(creds->credentials.username, "me");
+  EXPECT_EQ(creds->credentials.password, "tok-123");
+  EXPECT_NE(creds->credentials.ssh_private_key.find("BEGIN OPENSSH"), std::string::npos);
   env["MLGITOPS_GIT_SSH_KEY"] = tmp.path() + "/missing";
   EXPECT_FALSE(CredentialsFromEnv([&](const char* name) -> const char* {
                  auto it = env.find(name);
@@ -256,11 +314,13 @@ TEST(GitCredentialsTest, SecretsNeverReachErrors) {
   EXPECT_NE(r.status().message().find("127.0.0.1"), std::string::npos);
 
   CredentialStore store;
-  GitCredentials token;
-  token.username = "bot";
-  token.password = "tok-very-secret";
-  store.SetExplicit(token);
+  ScopedCredentials token;
+  token.url = "https://127.0.0.1:9/";
+  token.credentials.username = "bot";
+  token.credentials.password = "tok-very-secret";
+  ASSERT_TRUE(store.SetExplicit(token).ok());
   options.credentials = store.For("https://127.0.0.1:9/y.git");
+  EXPECT_EQ(options.credentials.password, "tok-very-secret");
   r = cache.Checkout("https://127.0.0.1:9/y.git", "main", options);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().find("tok-very-secret"), std::string::npos);

@@ -1,4 +1,4 @@
-// The clone cache over real transports on 127.0.0.1: smart HTTP (git-http-backend behind a
+// The clone cache over real transports on 127.0.0.1: smart HTTPS (git-http-backend behind a
 // cpp-httplib server with basic auth) and ssh (a private sshd with its own host key).
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -44,14 +44,15 @@ using testing::RunCommand;
 using testing::TempDir;
 using testing::TestGitRepo;
 
-TEST(GitTransportTest, SmartHttpWithBasicAuth) {
+TEST(GitTransportTest, SmartHttpsWithBasicAuth) {
   if (access(testing::kGitHttpBackend, X_OK) != 0)
     GTEST_SKIP() << testing::kGitHttpBackend << " is not installed";
   TempDir tmp;
   TestGitRepo remote(tmp.path() + "/srv/repo.git");
   std::string sha = remote.Commit({{"a.yaml", "over http"}});
   remote.AnnotatedTag("v1", sha);
-  GitHttpServer server(tmp.path() + "/srv", "alice", "right-password");
+  GitHttpServer server(tmp.path() + "/srv", "alice", "right-password",
+                       GitHttpServer::Scheme::kHttps);
   GitRepoCache cache(tmp.path() + "/cache");
 
   GitFetchOptions good;
@@ -64,7 +65,7 @@ TEST(GitTransportTest, SmartHttpWithBasicAuth) {
   EXPECT_GT(server.requests(), 0);
 
   // Credentials written in the URL work too, and never show up in errors.
-  std::string in_url = "http://alice:right-password@" + server.url("repo.git").substr(7);
+  std::string in_url = "https://alice:right-password@" + server.url("repo.git").substr(8);
   snap = cache.Checkout(in_url, "main", GitFetchOptions());
   ASSERT_TRUE(snap.ok()) << snap.status().ToString();
 
@@ -77,7 +78,7 @@ TEST(GitTransportTest, SmartHttpWithBasicAuth) {
   EXPECT_NE(message.find("authentication failed"), std::string::npos) << message;
   EXPECT_EQ(message.find("wrong-s3cret"), std::string::npos) << message;
 
-  auto bad_url = cache.Checkout("http://alice:wrong-s3cret@" + server.url("repo.git").substr(7),
+  auto bad_url = cache.Checkout("https://alice:wrong-s3cret@" + server.url("repo.git").substr(8),
                                 "main", GitFetchOptions());
   ASSERT_FALSE(bad_url.ok());
   EXPECT_EQ(bad_url.status().message().find("wrong-s3cret"), std::string::npos);

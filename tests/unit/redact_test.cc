@@ -39,6 +39,15 @@ INSTANTIATE_TEST_SUITE_P(
         RedactCase{"url_at_in_password", "http://u:p@ss@proxy:3128", "http://u:***@proxy:3128"},
         RedactCase{"url_without_userinfo", "https://host/path@v1 and ftp://a.b",
                    "https://host/path@v1 and ftp://a.b"},
+        // A raw '/' or '#' ends the authority early; "user:p%40ss" cannot be host:port, so
+        // the password runs to the URL's last '@'.
+        RedactCase{"url_raw_slash_and_hash_in_password",
+                   "clone 'https://user:p%40ss/w#rd@host/repo' failed",
+                   "clone 'https://user:***@host/repo' failed"},
+        RedactCase{"url_raw_slash_and_at_in_password", "https://u:a/b@c@host/r x@y",
+                   "https://u:***@host/r x@y"},
+        RedactCase{"url_port_then_at_in_path", "https://host:8443/a@b https://[::1]:80/c@d",
+                   "https://host:8443/a@b https://[::1]:80/c@d"},
         RedactCase{"two_urls", "a=http://x:1@h1 b=https://y:2@h2",
                    "a=http://x:***@h1 b=https://y:***@h2"},
         RedactCase{"private_key",
@@ -74,6 +83,13 @@ TEST(SecretRegistryTest, ScrubsRegisteredValuesAndStructuredSecrets) {
   EXPECT_EQ(registry.size(), 1u);
   EXPECT_EQ(registry.Scrub("got zz-registered-token-zz from https://u:pw@h"),
             "got *** from https://u:***@h");
+}
+
+TEST(SecretRegistryTest, PercentEncodedFormsAreScrubbedToo) {
+  SecretRegistry registry;
+  registry.Add("p@ss/w#rd!");
+  EXPECT_EQ(registry.Scrub("a p@ss/w#rd! b p%40ss%2Fw%23rd%21 c p%40ss%2fw%23rd%21"),
+            "a *** b *** c ***");
 }
 
 TEST(SecretRegistryTest, PemValuesAreAlsoRegisteredLineByLine) {
