@@ -30,6 +30,10 @@ struct AppTarget {
   std::string control_namespace;
   /// The app's project, which permitted its spec (LoadAppTarget checks it).
   AppProject project;
+  /// The destination client acting as the ServiceAccount the project maps for the destination
+  /// (destinationServiceAccounts); `destination` points here when set. Declared last: it
+  /// borrows the connection of the clients above.
+  std::unique_ptr<KubeClient> acting_as;
 };
 
 /// Reads the Application of -f (and --app) or the CR named by the first positional argument

@@ -357,7 +357,8 @@ const std::vector<Command>& Commands() {
        RunAppSet},
       {"cluster add",
        "Register a kubeconfig context as a destination cluster (as argocd cluster add)",
-       "cluster add CONTEXT [--name N] [--cluster-namespace NS] [--label K=V]... [--upsert]",
+       "cluster add CONTEXT [--name N] [--cluster-namespace NS] [--label K=V]... [--upsert] "
+       "[--cluster-admin]",
        "  kubectl mlgitops cluster add gpu-east --name gpu-east --label tier=gpu\n"
        "  kubectl mlgitops cluster add serving-eu --upsert   # a fresh token\n"
        "Creates ServiceAccount kube-system/mlgitops-manager bound to a ClusterRole allowing every\n"
@@ -366,7 +367,11 @@ const std::vector<Command>& Commands() {
        ClusterFlags(
            {{"name", 0, true, "NAME", "The registered name (default: CONTEXT)", ""},
             {"label", 0, true, "K=V", "A label for the cluster Secret; repeatable", ""},
-            {"upsert", 0, false, "", "Replace an existing registration of the same server", ""}}),
+            {"upsert", 0, false, "", "Replace an existing registration of the same server", ""},
+            {"cluster-admin", 0, false, "",
+             "Single tenant: let the manager account act on every resource (default: it may "
+             "only impersonate the ServiceAccounts AppProjects map)",
+             ""}}),
        RunClusterAdd},
       {"cluster list", "List the registered clusters with their version and reachability",
        "cluster list [-o table|json] [--timeout D]",

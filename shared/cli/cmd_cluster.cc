@@ -117,6 +117,7 @@ int RunClusterAdd(CommandContext& ctx) {
       RegistryOptionsFor(ctx.flags.Get("cluster-namespace"), ctx.env.getenv).namespaces.front();
   options.labels = std::move(*labels);
   options.upsert = ctx.flags.GetBool("upsert");
+  options.cluster_admin = ctx.flags.GetBool("cluster-admin");
   options.progress = [&ctx](const std::string& line) { ctx.err.Line(line); };
   auto added = AddCluster(**current, *registry, **target, *target_config, options);
   if (!added.ok()) return ctx.Fail("cluster add " + args[0] + ": " + added.status().message());

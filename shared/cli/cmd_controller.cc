@@ -37,11 +37,13 @@ RenderFn LocalRootRenderer(const std::string& root) {
   };
 }
 
-/// Renders each app from its Git source (clone cache, repository Secrets in the app's namespace).
-RenderFn GitRenderer(const CommandContext& ctx, KubeClient* client) {
-  return [&ctx, client](const Application& app,
-                        const std::string& revision) -> Result<DesiredManifests> {
-    auto rendered = RenderFromGit(ctx, app, revision, client, app.namespace_);
+/// Renders each app from its Git source (clone cache, repository Secrets in the control
+/// namespace, as Argo CD keeps them in its own: the controller reads no other team's Secrets).
+RenderFn GitRenderer(const CommandContext& ctx, KubeClient* client,
+                     const std::string& control_namespace) {
+  return [&ctx, client, control_namespace](
+             const Application& app, const std::string& revision) -> Result<DesiredManifests> {
+    auto rendered = RenderFromGit(ctx, app, revision, client, control_namespace);
     if (!rendered.ok()) return rendered.status();
     DesiredManifests out;
     out.objects = std::move(rendered->objects);
@@ -91,8 +93,9 @@ int RunController(CommandContext& ctx) {
   if (!registry.ok()) return ctx.Fail(registry.status().message());
   ClusterConnections destinations(**client, std::move(*registry));
   options.destination = [&destinations](const Application& app) { return destinations.For(app); };
-  RenderFn render = ctx.flags.Has("local-root") ? LocalRootRenderer(ctx.flags.Get("local-root"))
-                                                : GitRenderer(ctx, client->get());
+  RenderFn render = ctx.flags.Has("local-root")
+                        ? LocalRootRenderer(ctx.flags.Get("local-root"))
+                        : GitRenderer(ctx, client->get(), options.control_namespace);
   Controller controller(**client, render, assessor, *conventions, ctx.env.clock, options);
   options.log("controller started: Applications in " +
               (options.namespace_.empty() ? std::string("all namespaces")

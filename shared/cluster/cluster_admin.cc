@@ -52,16 +52,25 @@ Status ApplyAll(KubeClient& client, const std::vector<std::string>& manifests,
   return Status::OK();
 }
 
-std::vector<std::string> ManagerManifests() {
+std::vector<std::string> ManagerManifests(bool cluster_admin) {
   std::string sa = Quote(kManagerServiceAccount), ns = Quote(kManagerNamespace);
   std::string role = Quote(kManagerClusterRole), binding = Quote(kManagerClusterRoleBinding);
+  // Least privilege: the manager only impersonates the ServiceAccounts AppProjects map for
+  // their destinations (as the in-cluster controller). --cluster-admin (single tenant) adds
+  // every resource; non-resource URLs stay limited to discovery and health, never `*`.
+  std::string rules =
+      R"([{"apiGroups":[""],"resources":["serviceaccounts"],"verbs":["impersonate"]})";
+  if (cluster_admin) {
+    rules += R"(,{"apiGroups":["*"],"resources":["*"],"verbs":["*"]},)"
+             R"({"nonResourceURLs":["/api","/api/*","/apis","/apis/*","/version","/healthz",)"
+             R"("/livez","/readyz","/openapi","/openapi/*"],"verbs":["get"]})";
+  }
+  rules += "]";
   return {
       R"({"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":)" + sa +
           R"(,"namespace":)" + ns + "}}",
       R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":)" +
-          role +
-          R"(},"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]},)"
-          R"({"nonResourceURLs":["*"],"verbs":["*"]}]})",
+          role + R"(},"rules":)" + rules + "}",
       R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding",)"
       R"("metadata":{"name":)" +
           binding +
@@ -241,7 +250,8 @@ Result<AddedCluster> AddCluster(KubeClient& current, const ClusterRegistry& regi
   std::string server = NormalizeServer(target_config.server);
   Status ok = CheckRegistrable(registered, server, options);
   if (!ok.ok()) return ok;
-  Status manager = ApplyAll(target, ManagerManifests(), options, "target " + server);
+  Status manager =
+      ApplyAll(target, ManagerManifests(options.cluster_admin), options, "target " + server);
   if (!manager.ok()) return manager;
 
   auto requested = RequestToken(target_config, options.token_seconds);

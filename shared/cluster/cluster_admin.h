@@ -33,6 +33,9 @@ using ClusterProgressFn = std::function<void(const std::string& line)>;
 
 struct AddClusterOptions {
   std::string name;  // the registered name; required
+  /// Single tenant: the manager ServiceAccount may act on every resource itself. Otherwise it
+  /// may only impersonate ServiceAccounts (AppProjects' destinationServiceAccounts).
+  bool cluster_admin = false;
   std::string cluster_namespace = kDefaultClusterNamespace;
   std::map<std::string, std::string> labels;  // added to the cluster Secret
   /// Replace an existing registration of the same server (a new token, new labels).

@@ -147,12 +147,41 @@ TEST_F(ClusterEndToEndTest, RegisteredClusterIsSyncedByNameAndItsOutageFailsOnly
     EXPECT_EQ(GetString(item, "version"), "v1.32.4");
   }
 
-  // Registered again without --upsert: refused; with it, a fresh token.
+  // Least privilege by default: the manager account may only impersonate ServiceAccounts
+  // (AppProjects' destinationServiceAccounts), and no rule names every non-resource URL.
+  ASSERT_EQ(Kubectl(*remote_, "get clusterrole mlgitops-manager-role -o json", &out), 0) << out;
+  auto role = ParseJsonObject(out, "role");
+  ASSERT_TRUE(role.ok()) << out;
+  EXPECT_EQ(ToJson(*Find(role->json(), "rules")),
+            R"([{"apiGroups":[""],"resources":["serviceaccounts"],"verbs":["impersonate"]}])");
+  std::string remote_app = WriteApp("fraud-gpu", "name: gpu-east");
+  EXPECT_EQ(Sync(remote_app, &out), 1) << out;
+  EXPECT_NE(out.find("system:serviceaccount:kube-system:mlgitops-manager"), std::string::npos)
+      << out;
+  EXPECT_NE(Kubectl(*remote_, "get configmap model-config -n models", &out), 0) << out;
+
+  // Registered again without --upsert: refused; with it, a fresh token (and, single tenant,
+  // the right to act on every resource).
   EXPECT_EQ(Mlgitops("cluster add gpu --name gpu-east", &out), 2) << out;
   EXPECT_NE(out.find("--upsert"), std::string::npos) << out;
-  EXPECT_EQ(Mlgitops("cluster add gpu --name gpu-east --upsert --label tier=gpu", &out), 0) << out;
+  EXPECT_EQ(
+      Mlgitops("cluster add gpu --name gpu-east --upsert --cluster-admin --label tier=gpu", &out),
+      0)
+      << out;
+  ASSERT_EQ(Kubectl(*remote_, "get clusterrole mlgitops-manager-role -o json", &out), 0) << out;
+  role = ParseJsonObject(out, "role");
+  ASSERT_TRUE(role.ok()) << out;
+  int url_rules = 0;
+  for (const JsonValue& rule : Find(role->json(), "rules")->GetArray()) {
+    const JsonValue* urls = Find(rule, "nonResourceURLs");
+    if (!urls) continue;
+    ++url_rules;
+    for (const JsonValue& url : urls->GetArray()) {
+      EXPECT_TRUE(url.IsString() && std::string(url.GetString()) != "*") << out;
+    }
+  }
+  EXPECT_EQ(url_rules, 1) << out;
 
-  std::string remote_app = WriteApp("fraud-gpu", "name: gpu-east");
   ASSERT_EQ(Sync(remote_app, &out), 0) << out;
   EXPECT_EQ(Kubectl(*remote_, "get configmap model-config -n models", &out), 0)
       << "synced into the registered cluster: " << out;
@@ -186,7 +215,7 @@ TEST_F(ClusterEndToEndTest, RegisteredClusterIsSyncedByNameAndItsOutageFailsOnly
 
 TEST_F(ClusterEndToEndTest, DestinationServerPrefersTheRegisteredClustersCredentials) {
   std::string out;
-  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east", &out), 0) << out;
+  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east --cluster-admin", &out), 0) << out;
   // Without the second kubeconfig, only the cluster Secret knows how to reach the server.
   std::string app = WriteApp("by-server", "server: " + remote_->server());
   ASSERT_EQ(RunCommand(testing::BinDir() + "/kubectl-mlgitops sync -f " + app + " --local " +
@@ -199,7 +228,9 @@ TEST_F(ClusterEndToEndTest, DestinationServerPrefersTheRegisteredClustersCredent
 
 TEST_F(ClusterEndToEndTest, AnApplicationSetOverRegisteredClustersSyncsTheModelToEach) {
   std::string out;
-  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east --label tier=serving", &out), 0) << out;
+  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east --cluster-admin --label tier=serving", &out),
+            0)
+      << out;
   ASSERT_EQ(Kubectl(*control_,
                     "label secret -n mlgitops -l argocd.argoproj.io/secret-type=cluster "
                     "tier=serving --overwrite",
@@ -244,7 +275,7 @@ spec:
 
 TEST_F(ClusterEndToEndTest, TheControllerSyncsAnAppToItsRegisteredCluster) {
   std::string out;
-  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east", &out), 0) << out;
+  ASSERT_EQ(Mlgitops("cluster add gpu --name gpu-east --cluster-admin", &out), 0) << out;
   ASSERT_EQ(
       Kubectl(*control_,
               "apply --server-side -f " + testing::SourceDir() + "/manifests/crds/application.yaml",

@@ -11,6 +11,7 @@
 
 #include "health/assessor.h"
 #include "kube/client.h"
+#include "kube/errors.h"
 #include "kubesim/launcher.h"
 #include "kubesim_test_util.h"
 #include "object/clock.h"
@@ -137,7 +138,8 @@ class TenancyAttackTest : public ::testing::Test {
   }
 
   /// One controller pass over every namespace, rendering from manifests_.
-  std::vector<AppReconcileReport> Pass(bool require_impersonation = false) {
+  std::vector<AppReconcileReport> Pass(bool require_impersonation = false,
+                                       KubeClient* as = nullptr) {
     ControllerOptions options;
     options.require_impersonation = require_impersonation;
     options.control_namespace = "mlgitops";
@@ -153,7 +155,8 @@ class TenancyAttackTest : public ::testing::Test {
       ApplyDestinationNamespace(app.destination.namespace_, {}, &*objects);
       return DesiredManifests{std::move(*objects), {"rev-1"}};
     };
-    Controller controller(*admin_, render, assessor_, DefaultConventions(), clock_, options);
+    Controller controller(as ? *as : *admin_, render, assessor_, DefaultConventions(), clock_,
+                          options);
     auto reports = controller.ReconcileOnce();
     EXPECT_TRUE(reports.ok()) << reports.status().message();
     return reports.ok() ? std::move(*reports) : std::vector<AppReconcileReport>();
@@ -391,6 +394,54 @@ TEST_F(TenancyAttackTest, RequiredImpersonationRefusesUnmappedDestinations) {
             "no matching service account found for destination server "
             "https://kubernetes.default.svc and namespace team-a in project 'team-a'");
   EXPECT_EQ(Writes("configmaps", "team-a", "unmapped"), std::vector<std::string>());
+}
+
+// The shipped install (manifests/controller, rendered by the real kubectl kustomize): the
+// controller's own account may not write any app object; it deploys only through the
+// ServiceAccounts projects map, and refuses apps whose project maps none.
+TEST_F(TenancyAttackTest, TheShippedControllerRbacActsOnlyThroughProjectServiceAccounts) {
+  std::string rendered;
+  ASSERT_EQ(mlgitops::testing::RunCommand(
+                "kubectl kustomize " + mlgitops::testing::SourceDir() + "/manifests/controller",
+                &rendered, true),
+            0)
+      << rendered;
+  auto objects = ParseManifests(rendered, "install");
+  ASSERT_TRUE(objects.ok()) << objects.status().message();
+  for (const Object& o : *objects) {
+    auto applied = admin_->Apply(o, ApplyOptions());
+    ASSERT_TRUE(applied.ok()) << o.kind() << " " << o.name() << ": " << applied.status().message();
+  }
+  kubesim::HttpResult issued = process_->Request(
+      "POST", "/api/v1/namespaces/mlgitops/serviceaccounts/mlgitops-controller/token", "{}");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  auto controller_client = process_->ConnectAs(
+      GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token"));
+  ASSERT_TRUE(controller_client.ok()) << controller_client.status().message();
+
+  // Its own identity cannot deploy anything.
+  auto direct = (*controller_client)
+                    ->Apply(ParseOne("apiVersion: v1\nkind: ConfigMap\n"
+                                     "metadata: {name: direct, namespace: imp}\n"),
+                            ApplyOptions());
+  EXPECT_FALSE(direct.ok());
+  EXPECT_TRUE(HasApiReason(direct.status(), "Forbidden")) << direct.status().message();
+
+  PutApp("team-a", "shipped-imp", "team-imp", kTeamARepo, "imp",
+         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shipped-imp}\n");
+  PutApp("team-a", "shipped-unmapped", "team-a", kTeamARepo, "team-a",
+         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shipped-unmapped}\n");
+  Pass(/*require_impersonation=*/true, controller_client->get());
+  EXPECT_TRUE(admin_->Get(ObjectKey{{"", "v1", "ConfigMap"}, "imp", "shipped-imp"}).ok()) << log_;
+  for (const std::string& act : ActsOn("configmaps", "shipped-imp")) {
+    if (act.rfind("get 200 as kubesim-admin", 0) == 0) continue;  // this test's own check
+    EXPECT_NE(act.find(" as system:serviceaccount:imp:deployer"), std::string::npos) << act;
+  }
+  EXPECT_NE(Condition("team-a", "shipped-unmapped", "InvalidSpecError")
+                .find("no matching service account"),
+            std::string::npos)
+      << log_;
+  EXPECT_EQ(Writes("configmaps", "team-a", "shipped-unmapped"), std::vector<std::string>());
 }
 
 }  // namespace
