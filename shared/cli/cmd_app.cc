@@ -7,6 +7,7 @@
 #include "cli/command_util.h"
 #include "object/timeutil.h"
 #include "object/yaml_writer.h"
+#include "project/sync_windows.h"
 #include "source/git_credentials.h"
 #include "sync/app_state.h"
 #include "sync/comparison.h"
@@ -191,6 +192,14 @@ int RunGetApp(CommandContext& ctx) {
   }
   ctx.out.Line("SyncPolicy:    " +
                std::string(app.sync_policy.AutoSyncEnabled() ? "Automated" : "Manual"));
+  if (!compared->target.project.sync_windows.empty()) {
+    auto window = CheckSyncWindows(compared->target.project, app, ctx.env.clock.NowUnix(), false);
+    std::string text = !window.ok()      ? window.status().message()
+                       : window->allowed ? "Sync Allowed"
+                                         : "Sync Denied (" + window->reason + ")";
+    if (window.ok() && !window->active.empty()) text += "; active: " + Joined(window->active);
+    ctx.out.Line("Sync Window:   " + text);
+  }
   ctx.out.Line("Sync Status:   " + ctx.out.Paint(cmp.sync_status, SyncColor(cmp.sync_status)) +
                " to " + Joined(compared->desired.revisions));
   ctx.out.Line(

@@ -6,6 +6,7 @@
 #include "cli/command_util.h"
 #include "cli/sync_progress.h"
 #include "object/timeutil.h"
+#include "project/sync_windows.h"
 #include "sync/app_state.h"
 #include "sync/syncer.h"
 #include "sync/tracking.h"
@@ -43,6 +44,12 @@ int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision
   if (!lua.ok()) return ctx.Fail(lua.status().message());
   HealthAssessor assessor(lua->has_value() ? &**lua : nullptr);
 
+  // A manual sync passes the project's sync windows as Argo CD's CanSync(manual) decides.
+  auto window = CheckSyncWindows(target.project, target.app, ctx.env.clock.NowUnix(), true);
+  if (!window.ok()) return ctx.Fail(target.app.DisplayName() + ": " + window.status().message());
+  if (!window->allowed) {
+    return ctx.Fail(target.app.DisplayName() + ": cannot sync: " + window->reason);
+  }
   auto desired = RenderDesired(ctx, target.app, revision, &target);
   if (!desired.ok()) return ctx.Fail(desired.status().message());
 

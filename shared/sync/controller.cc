@@ -10,6 +10,7 @@
 
 #include "kube/errors.h"
 #include "object/timeutil.h"
+#include "project/sync_windows.h"
 #include "sync/app_state.h"
 #include "sync/parallel.h"
 #include "sync/tracking.h"
@@ -662,6 +663,18 @@ AppReconcileReport Controller::ReconcileApp(
 
   bool syncs =
       decision.action == AutoSyncAction::kSync || decision.action == AutoSyncAction::kSelfHeal;
+  if (syncs) {
+    // The project's sync windows gate automated syncs (Argo CD's CanSync, not manual).
+    auto window = CheckSyncWindows(*project, app, now, /*manual=*/false);
+    if (!window.ok()) {
+      conditions.push_back(MakeCondition(kInvalidSpecError, window.status().message()));
+      syncs = false;
+    } else if (!window->allowed) {
+      report.action = AutoSyncAction::kNone;
+      report.reason = decision.reason = "automated sync " + window->reason;
+      syncs = false;
+    }
+  }
   if (!syncs) {
     if (decision.action != AutoSyncAction::kNone || app.sync_policy.AutoSyncEnabled()) {
       Log(report.app + ": " + comparison->sync_status + ", " + decision.reason);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli.h"
+#include "cli/memory_terminal.h"
 #include "health/assessor.h"
 #include "kube/client.h"
 #include "kube/errors.h"
@@ -58,6 +60,17 @@ spec:
   destinationServiceAccounts:
   - {server: 'https://kubernetes.default.svc', namespace: imp, defaultServiceAccount: deployer}
 ---
+apiVersion: mlgitops.io/v1alpha1
+kind: AppProject
+metadata: {name: frozen, namespace: mlgitops}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: frozen}]
+  sourceNamespaces: [team-a]
+  syncWindows:
+  - {kind: deny, schedule: '* * * * *', duration: 1h, applications: ['*']}
+  - {kind: allow, schedule: '0 6 * * *', duration: 1h, applications: ['manual-*'], manualSync: true}
+---
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: deployer, namespace: imp}
@@ -97,7 +110,8 @@ class TenancyAttackTest : public ::testing::Test {
                         "\n---\n" +
                         mlgitops::testing::ReadFile(mlgitops::testing::SourceDir() +
                                                     "/tests/fixtures/kubesim/argo-crds.yaml");
-    for (const char* ns : {"mlgitops", "team-a", "team-b", "shared-ns", "kube-system", "imp"}) {
+    for (const char* ns :
+         {"mlgitops", "team-a", "team-b", "shared-ns", "kube-system", "imp", "frozen"}) {
       setup +=
           std::string("\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ") + ns + "}\n";
     }
@@ -442,6 +456,48 @@ TEST_F(TenancyAttackTest, TheShippedControllerRbacActsOnlyThroughProjectServiceA
             std::string::npos)
       << log_;
   EXPECT_EQ(Writes("configmaps", "team-a", "shipped-unmapped"), std::vector<std::string>());
+}
+
+// Sync windows: an open deny window stops automated syncs (the controller) and manual ones
+// (`sync`); `get` shows the window. The deny window here is always open.
+TEST_F(TenancyAttackTest, SyncWindowsGateAutomatedAndManualSyncs) {
+  PutApp("team-a", "freeze", "frozen", kTeamARepo, "frozen",
+         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: during-freeze}\n");
+  auto reports = Pass();
+  bool seen = false;
+  for (const AppReconcileReport& r : reports) {
+    if (r.app != "team-a/freeze") continue;
+    seen = true;
+    EXPECT_EQ(r.sync_phase, "");
+    EXPECT_EQ(r.reason, "automated sync blocked by sync window deny * * * * * (1h)");
+  }
+  EXPECT_TRUE(seen) << log_;
+  EXPECT_EQ(Writes("configmaps", "frozen", "during-freeze"), std::vector<std::string>());
+
+  std::string dir = dir_->path() + "/freeze";
+  dir_->Write("freeze/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: manual}\n");
+  MemoryTerminal out(false), err(false);
+  FixedClock clock(kNow);
+  CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
+  int code = RunCli({"sync", "freeze", "-n", "team-a", "--local", dir, "--kubeconfig",
+                     process_->kubeconfig_path()},
+                    env);
+  EXPECT_EQ(code, kExitUsage) << out.text() << err.text();
+  EXPECT_NE(err.text().find("Application team-a/freeze: cannot sync: blocked by sync window deny "
+                            "* * * * * (1h)"),
+            std::string::npos)
+      << err.text();
+  EXPECT_EQ(Writes("configmaps", "frozen", "manual"), std::vector<std::string>());
+
+  MemoryTerminal got(false), got_err(false);
+  CliEnv get_env{got, got_err, clock, [](const char*) -> const char* { return nullptr; }};
+  RunCli({"get", "freeze", "-n", "team-a", "--local", dir, "--kubeconfig",
+          process_->kubeconfig_path()},
+         get_env);
+  EXPECT_NE(got.text().find("Sync Window:   Sync Denied (blocked by sync window deny * * * * * "
+                            "(1h)); active: deny * * * * * (1h)"),
+            std::string::npos)
+      << got.text() << got_err.text();
 }
 
 }  // namespace
