@@ -500,5 +500,41 @@ TEST_F(TenancyAttackTest, SyncWindowsGateAutomatedAndManualSyncs) {
       << got.text() << got_err.text();
 }
 
+// Attack: an ApplicationSet whose generator aims one app at kube-system. Generated apps meet
+// their project before any is written: that app is skipped and reported, its sibling proceeds.
+TEST_F(TenancyAttackTest, AnApplicationSetCannotGenerateIntoAForbiddenDestination) {
+  dir_->Write("appset-root/app/cm.yaml",
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: generated}\n");
+  std::string appset = dir_->Write(
+      "appset.yaml",
+      "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+      "metadata: {name: team-a-set, namespace: team-a}\n"
+      "spec:\n  generators:\n  - list:\n      elements:\n"
+      "      - {name: ok, ns: team-a}\n      - {name: evil, ns: kube-system}\n"
+      "  template:\n    metadata: {name: 'set-{{name}}'}\n"
+      "    spec:\n      project: team-a\n"
+      "      source: {repoURL: 'https://git.example.com/team-a/models.git', path: app}\n"
+      "      destination: {server: 'https://kubernetes.default.svc', namespace: '{{ns}}'}\n");
+  std::string out;
+  int code = mlgitops::testing::RunCommand(
+      mlgitops::testing::BinDir() + "/kubectl-mlgitops appset sync -f " + appset +
+          " --local-root " + dir_->path() + "/appset-root --control-namespace mlgitops" +
+          " --wave-timeout 10s --kubeconfig " + process_->kubeconfig_path(),
+      &out, true);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("Application set-evil: application destination server "
+                     "'https://kubernetes.default.svc' and namespace 'kube-system' do not match "
+                     "any of the allowed destinations in project 'team-a'"),
+            std::string::npos)
+      << out;
+  // An argoproj.io ApplicationSet writes argoproj.io Applications.
+  const GroupVersionKind argo_app{"argoproj.io", "v1alpha1", "Application"};
+  EXPECT_FALSE(admin_->Get(ObjectKey{argo_app, "team-a", "set-evil"}).ok());
+  EXPECT_EQ(Writes("applications", "team-a", "set-evil"), std::vector<std::string>());
+  EXPECT_EQ(Writes("configmaps", "kube-system"), std::vector<std::string>());
+  EXPECT_TRUE(admin_->Get(ObjectKey{argo_app, "team-a", "set-ok"}).ok()) << out;
+  EXPECT_TRUE(admin_->Get(ObjectKey{{"", "v1", "ConfigMap"}, "team-a", "generated"}).ok()) << out;
+}
+
 }  // namespace
 }  // namespace mlgitops
