@@ -160,7 +160,7 @@ TEST_F(WebhookServerTest, RefusesOversizeBodyFast) {
 
 TEST_F(WebhookServerTest, OverflowingTheQueueAnswers503) {
   options_.threads = 1;
-  options_.max_queued_connections = 1;
+  options_.max_connections = 2;  // the worker's and one waiting
   std::promise<void> entered;
   std::shared_future<void> release_future;
   std::promise<void> release;
