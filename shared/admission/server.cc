@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -101,6 +102,20 @@ struct FileStamp {
   bool operator!=(const FileStamp& other) const { return !(*this == other); }
 };
 
+bool IsAdmissionPath(const std::string& path) { return path == "/validate" || path == "/mutate"; }
+
+// kube-apiserver sends AdmissionReviews as application/json; parameters (charset) may follow, and
+// media types compare case-insensitively (RFC 9110 8.3.1).
+bool IsJsonMediaType(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  const size_t first = type.find_first_not_of(" \t");
+  if (first == std::string::npos) return false;
+  type = type.substr(first, type.find_last_not_of(" \t") - first + 1);
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return type == "application/json";
+}
+
 const char* EndpointName(AdmissionEndpoint endpoint) {
   return endpoint == AdmissionEndpoint::kMutate ? "mutate" : "validate";
 }
@@ -116,6 +131,8 @@ std::string ShortReason(int status, size_t max_body_bytes) {
       return "method not allowed\n";
     case 413:
       return "request body exceeds " + std::to_string(max_body_bytes) + " bytes\n";
+    case 415:
+      return "unsupported media type: /mutate and /validate take Content-Type application/json\n";
     default:
       return "request failed with HTTP " + std::to_string(status) + "\n";
   }
@@ -260,6 +277,10 @@ struct WebhookServer::Impl {
       return Refuse(req, res, 503,
                     "webhook overloaded: too many open connections (limit " +
                         std::to_string(options.max_connections) + ")\n");
+    }
+    if (req.method == "POST" && IsAdmissionPath(req.path) &&
+        !IsJsonMediaType(req.get_header_value("Content-Type"))) {
+      return Refuse(req, res, 415, ShortReason(415, options.max_body_bytes));
     }
     // Refuse a declared oversize body before reading any of it.
     if (req.get_header_value_count("Content-Length") > 0) {

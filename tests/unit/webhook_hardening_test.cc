@@ -1,5 +1,6 @@
 // The webhook server under hostile clients: slow requests are cut at a whole-request deadline,
-// and open connections are bounded (503 beyond, closed unanswered past the refusal backlog).
+// open connections are bounded (503 beyond, closed unanswered past the refusal backlog), and
+// the admission endpoints take only JSON.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -209,6 +210,28 @@ TEST_F(WebhookHardening, RefusalBacklogIsBoundedByClosingUnanswered) {
   EXPECT_GE(closed, 3);
   EXPECT_EQ(Shed("refusal_backlog"), closed) << Metrics();
   for (int fd : silent) close(fd);
+}
+
+// kube-apiserver always sends application/json; anything else is not an AdmissionReview.
+TEST_F(WebhookHardening, AdmissionEndpointsTakeOnlyJson) {
+  Start();
+  for (const char* type : {"application/json", "application/json; charset=utf-8",
+                           "Application/JSON;charset=UTF-8", " application/json "}) {
+    TlsClient client(port(), Verified());
+    EXPECT_EQ(client.Send("POST", "/validate", "{}", type).status, 200) << type;
+  }
+  for (const char* type : {"", "text/plain", "application/jsonp", "application/json-patch+json",
+                           "application/x-www-form-urlencoded", "application/yaml"}) {
+    for (const char* path : {"/validate", "/mutate"}) {
+      TlsClient client(port(), Verified());
+      HttpAnswer answer = client.Send("POST", path, "{}", type);
+      EXPECT_EQ(answer.status, 415) << path << " " << type;
+      EXPECT_NE(answer.body.find("application/json"), std::string::npos) << answer.body;
+    }
+  }
+  EXPECT_EQ(handler_calls_.load(), 4);
+  TlsClient client(port(), Verified());
+  EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
 }
 
 }  // namespace
