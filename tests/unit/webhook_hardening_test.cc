@@ -234,5 +234,28 @@ TEST_F(WebhookHardening, AdmissionEndpointsTakeOnlyJson) {
   EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
 }
 
+// ---- Flags of the binary ----
+
+TEST(WebhookBinaryFlags, AcceptsFlagEqualsValueAsTheDeploymentWritesThem) {
+  std::string output;
+  const std::string binary = testing::BinDir() + "/mlgitops-webhook";
+  // Flags parse, then the missing certificate fails the start (exit 1, not usage's 2).
+  int status = testing::RunCommand(binary +
+                                       " --port=0 --bind=127.0.0.1 --tls-cert=/nonexistent/tls.crt"
+                                       " --tls-key=/nonexistent/tls.key --request-read-timeout=5"
+                                       " --max-connections 50",
+                                   &output, /*merge_stderr=*/true);
+  EXPECT_EQ(status, 1) << output;
+  EXPECT_NE(output.find("/nonexistent/tls.crt"), std::string::npos) << output;
+  for (const char* bad : {"--request-read-timeout=0", "--request-read-timeout 1s",
+                          "--max-connections=0", "--max-connections many"}) {
+    status = testing::RunCommand(binary + " --port 1 --tls-cert a --tls-key b " + bad, &output,
+                                 /*merge_stderr=*/true);
+    EXPECT_EQ(status, 2) << bad << ": " << output;
+    const std::string flag = std::string(bad).substr(0, std::string(bad).find_first_of("= "));
+    EXPECT_NE(output.find(flag + " takes"), std::string::npos) << output;
+  }
+}
+
 }  // namespace
 }  // namespace mlgitops
