@@ -15,7 +15,9 @@ namespace {
 constexpr char kUsage[] =
     "usage: mlgitops-webhook --port N --tls-cert FILE --tls-key FILE [--config FILE]\n"
     "                        [--client-ca FILE] [--threads N] [--bind ADDR]\n"
-    "                        [--shutdown-delay SECONDS]\n";
+    "                        [--shutdown-delay SECONDS] [--request-read-timeout SECONDS]\n"
+    "                        [--max-connections N]\n"
+    "Each flag takes its value as the next argument or after '=' (--port=8443).\n";
 
 bool ParseInt(const std::string& text, int low, int high, int* out) {
   char* end = nullptr;
@@ -29,10 +31,18 @@ bool ParseInt(const std::string& text, int low, int high, int* out) {
 std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* options) {
   bool have_port = false;
   for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
+    std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") return "help";
-    if (i + 1 >= argc) return flag + " needs a value";
-    const std::string value = argv[++i];
+    std::string value;
+    // Kubernetes manifests usually write "--flag=value" in one argument.
+    if (size_t equals = flag.find('='); flag.rfind("--", 0) == 0 && equals != std::string::npos) {
+      value = flag.substr(equals + 1);
+      flag.resize(equals);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return flag + " needs a value";
+    }
     if (flag == "--port") {
       if (!ParseInt(value, 0, 65535, &options->port)) return "--port takes 0-65535";
       have_port = true;
@@ -42,6 +52,14 @@ std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* op
       int seconds = 0;
       if (!ParseInt(value, 0, 300, &seconds)) return "--shutdown-delay takes 0-300";
       options->shutdown_delay = std::chrono::seconds(seconds);
+    } else if (flag == "--request-read-timeout") {
+      int seconds = 0;
+      if (!ParseInt(value, 1, 300, &seconds)) return "--request-read-timeout takes 1-300 seconds";
+      options->request_read_timeout = std::chrono::seconds(seconds);
+    } else if (flag == "--max-connections") {
+      int count = 0;
+      if (!ParseInt(value, 1, 100000, &count)) return "--max-connections takes 1-100000";
+      options->max_connections = static_cast<size_t>(count);
     } else if (flag == "--tls-cert") {
       options->tls_cert_file = value;
     } else if (flag == "--tls-key") {

@@ -99,6 +99,11 @@ void WebhookMetrics::RecordCertReload(bool ok) {
   ++cert_reloads_[ok ? "success" : "failure"];
 }
 
+void WebhookMetrics::RecordShed(const char* reason, uint64_t count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  shed_[reason] += count;
+}
+
 std::string WebhookMetrics::Render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
@@ -134,6 +139,8 @@ std::string WebhookMetrics::Render() const {
                  "Policy configuration reloads, by result.", config_reloads_);
   CounterByLabel(out, "mlgitops_webhook_cert_reloads_total", "result",
                  "Serving certificate reloads, by result.", cert_reloads_);
+  CounterByLabel(out, "mlgitops_webhook_connections_shed_total", "reason",
+                 "Connections closed to keep workers free, by reason.", shed_);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The webhook's Prometheus metrics: request counts and latency (same buckets as the apiserver's
-// own webhook histogram, so targets are checkable on both sides), denials, warnings and reloads.
+// own webhook histogram, so targets are checkable on both sides), denials, warnings, reloads and
+// connections shed under load.
 #pragma once
 
 #include <array>
@@ -27,6 +28,10 @@ class WebhookMetrics {
   void RecordWarning(const std::string& rule);
   void RecordConfigReload(bool ok);
   void RecordCertReload(bool ok);
+  /// A connection the server closed to keep its workers: "read_timeout" (a request, or a
+  /// refused connection, not done in time), "over_limit" (answered 503 as over the connection
+  /// limit), "refusal_backlog" (over the limit and closed unanswered).
+  void RecordShed(const char* reason, uint64_t count = 1);
 
   std::string Render() const;
 
@@ -45,6 +50,7 @@ class WebhookMetrics {
   std::map<std::string, uint64_t> warnings_;
   std::map<std::string, uint64_t> config_reloads_;
   std::map<std::string, uint64_t> cert_reloads_;
+  std::map<std::string, uint64_t> shed_;
 };
 
 }  // namespace mlgitops

@@ -51,6 +51,8 @@ bool IsSkipped(const AdmissionRequest& request, const WebhookConfig& config) {
   std::string ns = IsNamespaceObject(obj) ? obj.name() : request.namespace_;
   if (ns.empty()) ns = obj.namespace_();
   if (!ns.empty() && config.IsExemptNamespace(ns)) return true;
+  // The label is the author's own claim, so it counts only where the config lets authors opt out.
+  if (!config.HonoursExemptLabelIn(ns)) return false;
   auto label = obj.label(config.exempt_label);
   return label && *label == config.exempt_label_value;
 }

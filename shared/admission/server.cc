@@ -6,17 +6,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "admission/connections.h"
 #include "admission/tls_context.h"
 
 namespace mlgitops {
@@ -101,155 +102,19 @@ struct FileStamp {
   bool operator!=(const FileStamp& other) const { return !(*this == other); }
 };
 
-// ---- Worker pool with a bounded wait queue. ----
+bool IsAdmissionPath(const std::string& path) { return path == "/validate" || path == "/mutate"; }
 
-// Set on the thread that turns away connections the queue has no room for.
-thread_local bool t_refusing_connections = false;
-
-// cpp-httplib hands a whole connection to one worker. Connections beyond the queue bound still
-// have to be answered and closed, so they go to one extra thread that replies 503 to each.
-class BoundedTaskQueue : public httplib::TaskQueue {
- public:
-  BoundedTaskQueue(int threads, size_t max_queued, std::atomic<size_t>* waiting)
-      : max_queued_(max_queued), waiting_(waiting) {
-    for (int i = 0; i < threads; ++i) {
-      workers_.emplace_back([this] { Work(jobs_, /*refusing=*/false); });
-    }
-    workers_.emplace_back([this] { Work(refusals_, /*refusing=*/true); });
-  }
-  ~BoundedTaskQueue() override = default;
-
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (jobs_.size() < max_queued_) {
-        jobs_.push_back(std::move(fn));
-        waiting_->store(jobs_.size());
-      } else {
-        refusals_.push_back(std::move(fn));
-      }
-    }
-    ready_.notify_all();
-  }
-
-  void shutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (std::thread& worker : workers_) worker.join();
-  }
-
- private:
-  void Work(std::deque<std::function<void()>>& queue, bool refusing) {
-    t_refusing_connections = refusing;
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        ready_.wait(lock, [&] { return !queue.empty() || stopping_; });
-        if (queue.empty()) return;  // stopping, and nothing left to finish
-        job = std::move(queue.front());
-        queue.pop_front();
-        if (!refusing) waiting_->store(queue.size());
-      }
-      job();
-    }
-  }
-
-  const size_t max_queued_;
-  std::atomic<size_t>* waiting_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  std::deque<std::function<void()>> refusals_;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
-};
-
-// ---- Open connections, so idle keep-alive ones can be closed on drain or when saturated. ----
-
-// Connections are tracked from handshake start until OpenSSL frees them (ex_data free callback),
-// which happens before cpp-httplib closes the socket: under mu_ a tracked fd is always ours.
-class ConnectionRegistry {
- public:
-  ConnectionRegistry() {
-    index_ = SSL_get_ex_new_index(0, this, nullptr, nullptr, &ConnectionRegistry::OnSslFree);
-  }
-  ~ConnectionRegistry() { CRYPTO_free_ex_index(CRYPTO_EX_INDEX_SSL, index_); }
-  ConnectionRegistry(const ConnectionRegistry&) = delete;
-  ConnectionRegistry& operator=(const ConnectionRegistry&) = delete;
-
-  void OnHandshakeStart(SSL* ssl) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (SSL_get_ex_data(ssl, index_) != nullptr) return;  // TLS 1.3 post-handshake messages
-    auto connection = std::make_unique<Connection>();
-    connection->fd = SSL_get_fd(ssl);
-    connection->idle_since = Clock::now();
-    SSL_set_ex_data(ssl, index_, connection.get());
-    connections_[connection.get()] = std::move(connection);
-  }
-  void SetBusy(const SSL* ssl, bool busy) {
-    if (ssl == nullptr) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    auto* connection = static_cast<Connection*>(SSL_get_ex_data(ssl, index_));
-    if (connection == nullptr) return;
-    connection->busy = busy;
-    connection->idle_since = Clock::now();
-  }
-  /// Closes connections idle for at least `min_idle` that have no request bytes waiting.
-  int CloseIdle(Clock::duration min_idle) {
-    std::lock_guard<std::mutex> lock(mu_);
-    int closed = 0;
-    const Clock::time_point now = Clock::now();
-    for (auto& [key, connection] : connections_) {
-      if (connection->busy || connection->closed || now - connection->idle_since < min_idle) {
-        continue;
-      }
-      char byte;
-      if (recv(connection->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0) continue;  // a request
-      Close(*connection);
-      ++closed;
-    }
-    return closed;
-  }
-  void CloseAll() {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [key, connection] : connections_) Close(*connection);
-  }
-  size_t size() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return connections_.size();
-  }
-
- private:
-  struct Connection {
-    int fd = -1;
-    bool busy = false;
-    bool closed = false;
-    Clock::time_point idle_since;
-  };
-
-  // Wakes the worker's keep-alive wait with EOF; the worker then closes the socket itself.
-  static void Close(Connection& connection) {
-    if (connection.closed) return;
-    connection.closed = true;
-    ::shutdown(connection.fd, SHUT_RDWR);
-  }
-
-  static void OnSslFree(void* /*parent*/, void* ptr, CRYPTO_EX_DATA* /*data*/, int /*index*/,
-                        long /*argl*/, void* argp) {
-    if (ptr == nullptr) return;
-    auto* self = static_cast<ConnectionRegistry*>(argp);
-    std::lock_guard<std::mutex> lock(self->mu_);
-    self->connections_.erase(static_cast<Connection*>(ptr));
-  }
-
-  int index_ = -1;
-  mutable std::mutex mu_;
-  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
-};
+// kube-apiserver sends AdmissionReviews as application/json; parameters (charset) may follow, and
+// media types compare case-insensitively (RFC 9110 8.3.1).
+bool IsJsonMediaType(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  const size_t first = type.find_first_not_of(" \t");
+  if (first == std::string::npos) return false;
+  type = type.substr(first, type.find_last_not_of(" \t") - first + 1);
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return type == "application/json";
+}
 
 const char* EndpointName(AdmissionEndpoint endpoint) {
   return endpoint == AdmissionEndpoint::kMutate ? "mutate" : "validate";
@@ -266,6 +131,8 @@ std::string ShortReason(int status, size_t max_body_bytes) {
       return "method not allowed\n";
     case 413:
       return "request body exceeds " + std::to_string(max_body_bytes) + " bytes\n";
+    case 415:
+      return "unsupported media type: /mutate and /validate take Content-Type application/json\n";
     default:
       return "request failed with HTTP " + std::to_string(status) + "\n";
   }
@@ -318,14 +185,13 @@ struct WebhookServer::Impl {
       configured = tls.Configure(&ctx, tls_options);
       SSL_CTX_set_app_data(&ctx, this);
       SSL_CTX_set_info_callback(&ctx, &Impl::OnTlsInfo);
+      SSL_CTX_set_msg_callback(&ctx, &Impl::OnTlsMessage);
+      SSL_CTX_set_msg_callback_arg(&ctx, this);
       return configured.ok();
     });
     if (!configured.ok()) return configured;
     if (!http->is_valid()) return Status::Internal("cannot create the TLS server context");
-    http->new_task_queue = [this] {
-      return new BoundedTaskQueue(options.threads, options.max_queued_connections,
-                                  &waiting_connections);
-    };
+    http->new_task_queue = [this] { return new ConnectionQueue(options, &waiting_connections); };
     http->set_tcp_nodelay(true);
     http->set_keep_alive_max_count(options.keep_alive_max_requests);
     http->set_keep_alive_timeout(options.keep_alive_timeout.count());
@@ -334,8 +200,9 @@ struct WebhookServer::Impl {
     http->set_payload_max_length(options.max_body_bytes);
     http->set_pre_routing_handler(
         [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
+    // Called once the answer is written: the connection waits for its next request.
     http->set_logger([this](const httplib::Request& req, const httplib::Response&) {
-      connections.SetBusy(req.ssl, false);
+      connections.SetPhase(req.ssl, Phase::kIdle);
     });
     http->set_error_handler([this](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) {
@@ -349,17 +216,17 @@ struct WebhookServer::Impl {
         });
     Route("/mutate", AdmissionEndpoint::kMutate);
     Route("/validate", AdmissionEndpoint::kValidate);
-    http->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok\n", "text/plain");
-    });
-    http->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-      const bool ready = !draining.load() && tls.identity() != nullptr;
-      res.status = ready ? 200 : 503;
-      res.set_content(ready ? "ok\n" : "draining\n", "text/plain");
-    });
-    http->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.Render(), "text/plain; version=0.0.4");
-    });
+    http->Get("/healthz", Handling([](const httplib::Request&, httplib::Response& res) {
+                res.set_content("ok\n", "text/plain");
+              }));
+    http->Get("/readyz", Handling([this](const httplib::Request&, httplib::Response& res) {
+                const bool ready = !draining.load() && tls.identity() != nullptr;
+                res.status = ready ? 200 : 503;
+                res.set_content(ready ? "ok\n" : "draining\n", "text/plain");
+              }));
+    http->Get("/metrics", Handling([this](const httplib::Request&, httplib::Response& res) {
+                res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+              }));
     for (const char* path : {"/healthz", "/readyz", "/metrics"}) RefuseOtherMethods(path, "GET");
     return Status::OK();
   }
@@ -367,44 +234,88 @@ struct WebhookServer::Impl {
   static void OnTlsInfo(const SSL* ssl, int where, int /*ret*/) {
     if ((where & SSL_CB_HANDSHAKE_START) == 0) return;
     auto* self = static_cast<Impl*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-    self->connections.OnHandshakeStart(const_cast<SSL*>(ssl));
+    if (CurrentConnectionRole() == ConnectionRole::kDrop) {
+      // Past the refusal backlog: closed before the handshake reads a byte, so never waits.
+      ::shutdown(SSL_get_fd(ssl), SHUT_RDWR);
+      self->metrics.RecordShed("refusal_backlog");
+      return;
+    }
+    if (CurrentConnectionRole() == ConnectionRole::kRefuse) {
+      // cpp-httplib 0.11 keeps a connection alive whatever the response's Connection header
+      // says, so a refused client that stays silent after its 503 would hold the one refusal
+      // thread: its whole life is bounded instead.
+      self->connections.OnHandshakeStart(
+          const_cast<SSL*>(ssl),
+          std::min(self->options.refusal_read_timeout, self->options.request_read_timeout),
+          /*whole_life=*/true);
+      return;
+    }
+    self->connections.OnHandshakeStart(const_cast<SSL*>(ssl), self->options.request_read_timeout,
+                                       /*whole_life=*/false);
   }
 
+  static void OnTlsMessage(int write_p, int /*version*/, int content_type, const void* /*buf*/,
+                           size_t /*len*/, SSL* ssl, void* arg) {
+    if (write_p != 0 || content_type != SSL3_RT_HEADER) return;
+    static_cast<Impl*>(arg)->connections.OnRecordRead(ssl);
+  }
+
+  /// `handler` run once the request is read, so the read deadline stops counting.
+  httplib::Server::Handler Handling(httplib::Server::Handler handler) {
+    return
+        [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+          connections.SetPhase(req.ssl, Phase::kHandling);
+          handler(req, res);
+        };
+  }
+
+  // Runs after the headers are read and before the body is: refusals that need no body.
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res) {
-    connections.SetBusy(req.ssl, true);
-    if (t_refusing_connections) {
-      res.status = 503;
+    if (CurrentConnectionRole() == ConnectionRole::kRefuse) {
+      metrics.RecordShed("over_limit");
       res.set_header("Retry-After", "1");
-      res.set_header("Connection", "close");
-      res.set_content("webhook overloaded: too many connections waiting\n", "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
+      return Refuse(req, res, 503,
+                    "webhook overloaded: too many open connections (limit " +
+                        std::to_string(options.max_connections) + ")\n");
+    }
+    if (req.method == "POST" && IsAdmissionPath(req.path) &&
+        !IsJsonMediaType(req.get_header_value("Content-Type"))) {
+      return Refuse(req, res, 415, ShortReason(415, options.max_body_bytes));
     }
     // Refuse a declared oversize body before reading any of it.
     if (req.get_header_value_count("Content-Length") > 0) {
       const std::string declared = req.get_header_value("Content-Length");
       if (declared.size() > 15 || std::stoull("0" + declared) > options.max_body_bytes) {
-        res.status = 413;
-        res.set_header("Connection", "close");
-        res.set_content(ShortReason(413, options.max_body_bytes), "text/plain");
-        return httplib::Server::HandlerResponse::Handled;
+        return Refuse(req, res, 413, ShortReason(413, options.max_body_bytes));
       }
     }
     return httplib::Server::HandlerResponse::Unhandled;
   }
 
+  // The body, if any, stays unread, so the connection cannot carry another request.
+  httplib::Server::HandlerResponse Refuse(const httplib::Request& req, httplib::Response& res,
+                                          int status, const std::string& reason) {
+    connections.SetPhase(req.ssl, Phase::kHandling);
+    res.status = status;
+    res.set_header("Connection", "close");
+    res.set_content(reason, "text/plain");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
   void Route(const std::string& path, AdmissionEndpoint endpoint) {
-    http->Post(path, [this, endpoint](const httplib::Request& req, httplib::Response& res) {
-      Admit(endpoint, req, res);
-    });
+    http->Post(path,
+               Handling([this, endpoint](const httplib::Request& req, httplib::Response& res) {
+                 Admit(endpoint, req, res);
+               }));
     RefuseOtherMethods(path, "POST");
   }
 
   void RefuseOtherMethods(const std::string& path, const char* allowed) {
-    auto refuse = [allowed, this](const httplib::Request&, httplib::Response& res) {
+    auto refuse = Handling([allowed, this](const httplib::Request&, httplib::Response& res) {
       res.status = 405;
       res.set_header("Allow", allowed);
       res.set_content(ShortReason(405, options.max_body_bytes), "text/plain");
-    };
+    });
     if (std::string(allowed) != "GET") http->Get(path, refuse);
     if (std::string(allowed) != "POST") http->Post(path, refuse);
     http->Put(path, refuse);
@@ -528,6 +439,10 @@ struct WebhookServer::Impl {
     while (!lifecycle_cv.wait_for(lock, kTick, [this] { return watcher_stop; })) {
       lock.unlock();
       if (waiting_connections.load() > 0) connections.CloseIdle(kIdleBeforeEviction);
+      if (const int cut = connections.CutSlowReads(); cut > 0) {
+        metrics.RecordShed("read_timeout", static_cast<uint64_t>(cut));
+        LogLine("slow_requests_cut").Field("connections", std::to_string(cut));
+      }
       if (Clock::now() >= next_check) {
         CheckForChanges();
         next_check = Clock::now() + options.reload_poll_interval;
@@ -540,6 +455,12 @@ struct WebhookServer::Impl {
 Result<std::unique_ptr<WebhookServer>> WebhookServer::Create(const WebhookServerOptions& options,
                                                              AdmissionHandlerFactory factory) {
   if (options.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
+  if (options.max_connections < 1) {
+    return Status::InvalidArgument("--max-connections must be at least 1");
+  }
+  if (options.request_read_timeout.count() <= 0 || options.refusal_read_timeout.count() <= 0) {
+    return Status::InvalidArgument("--request-read-timeout must be positive");
+  }
   auto identity = TlsIdentity::Load(options.tls_cert_file, options.tls_key_file);
   if (!identity.ok()) return identity.status();
   auto impl = std::make_unique<Impl>(options, std::move(factory), *identity);

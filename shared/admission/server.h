@@ -35,12 +35,24 @@ struct WebhookServerOptions {
   // cpp-httplib gives each connection a worker for its whole life, so threads bound the number
   // of connections served at once; the apiserver keeps up to 25 idle ones per host.
   int threads = 32;
-  size_t max_queued_connections = 64;  // beyond this, new connections get 503 and are closed
+  // Open connections, served or waiting for a worker. Beyond it a new connection is answered
+  // 503 and closed instead of queueing without end.
+  size_t max_connections = 96;
+  // Connections over the limit waiting for their 503. One thread answers them; beyond this they
+  // are closed unanswered, so a flood cannot pile up sockets.
+  size_t refusal_backlog = 64;
+  // The whole request must arrive within this: a new connection's TLS handshake, headers and
+  // body; on a kept-alive one, from the request's first byte. A per-read timeout is not enough,
+  // as a byte every few seconds resets it and a few such clients hold every worker.
+  std::chrono::milliseconds request_read_timeout{10000};
+  // The whole life of a connection over the limit: handshake, headers and its 503 (which reads
+  // no body), so a silent client holds the one refusal thread only this long.
+  std::chrono::milliseconds refusal_read_timeout{1000};
   size_t max_body_bytes = 7 * 1024 * 1024;
   // Longer than the apiserver's idle-connection timeout (Go's 90 s) so the client closes first.
   std::chrono::seconds keep_alive_timeout{120};
   size_t keep_alive_max_requests = 1000000;
-  std::chrono::seconds read_write_timeout{30};
+  std::chrono::seconds read_write_timeout{30};  // one read or write; see request_read_timeout
   std::chrono::milliseconds reload_poll_interval{1000};
   // After SIGTERM, /readyz answers 503 for this long while requests are still served, so the
   // endpoint leaves the Service before the listener closes.

@@ -33,6 +33,11 @@ bool IsDnsSubdomain(std::string_view text) {
                      [&](char ch) { return lower_alnum(ch) || ch == '-' || ch == '.'; });
 }
 
+/// A namespace name: an RFC 1123 label.
+bool IsDnsLabel(std::string_view text) {
+  return text.size() <= 63 && IsDnsSubdomain(text) && text.find('.') == std::string_view::npos;
+}
+
 /// Reads the `webhook:` section into a WebhookConfig; errors say "<origin>: webhook.<field>: ...".
 class WebhookSectionReader {
  public:
@@ -43,20 +48,24 @@ class WebhookSectionReader {
     if (section.IsNull()) return Status::OK();
     if (!section.IsObject()) return Error("", "expected a mapping");
     static const std::set<std::string, std::less<>> known = {
-        "namespace",       "exemptNamespaces",       "exemptLabel",
+        "namespace",       "exemptNamespaces",       "exemptLabel",    "exemptLabelNamespaces",
         "namespaceLabels", "managedNamespaceLabels", "createNamespace"};
     for (auto it = section.MemberBegin(); it != section.MemberEnd(); ++it) {
       if (!known.count(StringOf(it->name))) {
         return Error("." + StringOf(it->name),
                      "unknown field (expected namespace, exemptNamespaces, exemptLabel, "
-                     "namespaceLabels, managedNamespaceLabels or createNamespace)");
+                     "exemptLabelNamespaces, namespaceLabels, managedNamespaceLabels or "
+                     "createNamespace)");
       }
     }
     std::string own_namespace(kDefaultWebhookNamespace);
     std::vector<std::string> exempt = {"kube-system", "kube-public"};
     Status s = ReadString(section, "namespace", &own_namespace);
-    if (s.ok()) s = ReadNamespaces(section, &exempt);
+    if (s.ok()) s = ReadNamespaces(section, "exemptNamespaces", &exempt);
     if (s.ok()) s = ReadExemptLabel(section);
+    if (s.ok()) {
+      s = ReadNamespaces(section, "exemptLabelNamespaces", &out_->exempt_label_namespaces);
+    }
     if (s.ok()) s = ReadLabels(section, "namespaceLabels", &out_->namespace_labels);
     if (s.ok()) s = ReadLabels(section, "managedNamespaceLabels", &out_->managed_namespace_labels);
     if (s.ok()) s = ReadCreateNamespace(section);
@@ -83,16 +92,21 @@ class WebhookSectionReader {
     return Status::OK();
   }
 
-  Status ReadNamespaces(const JsonValue& section, std::vector<std::string>* out) const {
-    const JsonValue* list = Find(section, "exemptNamespaces");
+  /// A list of namespace names that replaces `out` when the field is present.
+  Status ReadNamespaces(const JsonValue& section, const char* name,
+                        std::vector<std::string>* out) const {
+    const JsonValue* list = Find(section, name);
     if (!list) return Status::OK();
-    if (!list->IsArray()) return Error(".exemptNamespaces", "expected a list of namespaces");
+    const std::string field = std::string(".") + name;
+    if (!list->IsArray()) return Error(field, "expected a list of namespaces");
     out->clear();
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      if (!(*list)[i].IsString() || (*list)[i].GetStringLength() == 0) {
-        return Error(".exemptNamespaces[" + std::to_string(i) + "]", "expected a namespace name");
+      const JsonValue& item = (*list)[i];
+      if (!item.IsString() || !IsDnsLabel(StringOf(item))) {
+        return Error(field + "[" + std::to_string(i) + "]",
+                     "expected a namespace name (up to 63 lowercase letters, digits and '-')");
       }
-      out->push_back(StringOf((*list)[i]));
+      out->push_back(StringOf(item));
     }
     return Status::OK();
   }
@@ -147,6 +161,11 @@ class WebhookSectionReader {
 bool WebhookConfig::IsExemptNamespace(std::string_view ns) const {
   return std::find(exempt_namespaces.begin(), exempt_namespaces.end(), ns) !=
          exempt_namespaces.end();
+}
+
+bool WebhookConfig::HonoursExemptLabelIn(std::string_view ns) const {
+  return !ns.empty() && std::find(exempt_label_namespaces.begin(), exempt_label_namespaces.end(),
+                                  ns) != exempt_label_namespaces.end();
 }
 
 bool IsValidLabelKey(std::string_view key) {

@@ -22,7 +22,8 @@ inline constexpr std::string_view kCreateNamespaceAnnotation = "mlgitops.io/crea
 ///   webhook:
 ///     namespace: mlgitops                  # the webhook's own namespace, always exempt
 ///     exemptNamespaces: [kube-system, kube-public]   # replaces this list
-///     exemptLabel: mlgitops.io/admission=skip        # objects labelled so are not reviewed
+///     exemptLabel: mlgitops.io/admission=skip        # objects labelled so are not reviewed,
+///     exemptLabelNamespaces: [sandbox]               #   but only in these namespaces
 ///     namespaceLabels: {team: ml}          # added to Namespaces that lack them
 ///     managedNamespaceLabels: {team: ml}   # into Applications' managedNamespaceMetadata
 ///     createNamespace: true                # Applications get CreateNamespace=true
@@ -30,14 +31,20 @@ struct WebhookConfig {
   Conventions conventions = DefaultConventions();
   std::vector<std::string> exempt_namespaces = {"kube-system", "kube-public",
                                                 std::string(kDefaultWebhookNamespace)};
-  /// Objects whose label `exempt_label` equals `exempt_label_value` are not reviewed.
+  /// Objects whose label `exempt_label` equals `exempt_label_value` are not reviewed, when they
+  /// are in one of `exempt_label_namespaces` (a Namespace counts as being in itself). Anyone who
+  /// may write an object may label it, so the label is honoured only where the platform lets
+  /// authors opt out; by default nowhere.
   std::string exempt_label = "mlgitops.io/admission";
   std::string exempt_label_value = "skip";
+  std::vector<std::string> exempt_label_namespaces;
   std::map<std::string, std::string> namespace_labels;
   std::map<std::string, std::string> managed_namespace_labels;
   bool create_namespace = true;
 
   bool IsExemptNamespace(std::string_view ns) const;
+  /// Whether the exempt label, set on an object in namespace `ns`, exempts it.
+  bool HonoursExemptLabelIn(std::string_view ns) const;
 };
 
 /// Parses a config document laid over the defaults; errors say "<origin>: <field>: ...".

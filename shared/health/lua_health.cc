@@ -325,8 +325,7 @@ HealthStatus StatusFromResults(lua_State* L, int result_count) {
   lua_pushvalue(L, -2);
   lua_pushlightuserdata(L, &request);
   if (lua_pcall(L, 2, 0, 0) != 0) {
-    const char* text = lua_tostring(L, -1);
-    return Unknown(std::string("cannot read the Lua result: ") + (text ? text : "unknown error"));
+    return Unknown("cannot read the Lua result: " + LuaErrorText(L));
   }
   if (!table.error.empty()) return Unknown(table.error);
   std::optional<HealthCode> code = ParseHealthCode(table.status);

@@ -1,10 +1,12 @@
 #include "health/lua_sandbox.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <lua.hpp>
+#include <string_view>
 
 #include "health/lua_patterns.h"
 
@@ -264,14 +266,44 @@ std::string MemoryMessage(const LuaLimits& limits) {
          " MiB)";
 }
 
+// Whether `text` ends in a name LuaJIT's tostring gives before an address: a reference type
+// ("table", "function", "userdata", "thread", "proto") or an FFI "cdata<...>".
+bool EndsWithAddressedTypeName(std::string_view text) {
+  if (!text.empty() && text.back() == '>') return text.rfind("cdata<") != std::string_view::npos;
+  for (std::string_view name : {"table", "function", "userdata", "thread", "proto"}) {
+    if (text.size() >= name.size() && text.substr(text.size() - name.size()) == name) {
+      return text.size() == name.size() ||
+             !std::isalnum(static_cast<unsigned char>(text[text.size() - name.size() - 1]));
+    }
+  }
+  return false;
+}
+
+// `text` with each "<type>: 0x<hex>" cut to "<type>".
+std::string WithoutLuaAddresses(std::string_view text) {
+  constexpr std::string_view kAddress = ": 0x";
+  std::string out;
+  out.reserve(text.size());
+  size_t done = 0;
+  for (size_t at = text.find(kAddress); at != std::string_view::npos;
+       at = text.find(kAddress, at + 1)) {
+    size_t end = at + kAddress.size();
+    while (end < text.size() && std::isxdigit(static_cast<unsigned char>(text[end]))) ++end;
+    if (end == at + kAddress.size() || !EndsWithAddressedTypeName(text.substr(done, at - done))) {
+      continue;
+    }
+    out.append(text.substr(done, at - done));  // keep "table", drop ": 0x55d0c3a4b2c0"
+    done = end;
+    at = end - 1;
+  }
+  out.append(text.substr(done));
+  return out;
+}
+
 // The error object on top of the stack as text.
 std::string ErrorText(lua_State* L, int code, const Guard& guard) {
   if (code == LUA_ERRMEM) return MemoryMessage(guard.limits);
-  size_t size = 0;
-  const char* text = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
-  std::string message = text
-                            ? std::string(text, size)
-                            : std::string("(error object is a ") + luaL_typename(L, -1) + " value)";
+  std::string message = LuaErrorText(L);
   if (guard.tripped && message.find(guard.trip_reason) == std::string::npos) {
     message = guard.trip_reason;  // the script replaced our error; the limit is the cause
   }
@@ -360,8 +392,16 @@ Status CheckLuaSyntax(std::string_view source, const std::string& chunk_name) {
   if (luaL_loadbuffer(L, source.data(), source.size(), lua_chunk_name.c_str()) == 0) {
     return Status::OK();
   }
-  const char* text = lua_tostring(L, -1);
-  return Status::InvalidArgument(text ? text : chunk_name + ": cannot compile");
+  return Status::InvalidArgument(LuaErrorText(L));
+}
+
+std::string LuaErrorText(lua_State* L) {
+  if (lua_type(L, -1) != LUA_TSTRING) {
+    return std::string("(error object is a ") + luaL_typename(L, -1) + " value)";
+  }
+  size_t size = 0;
+  const char* text = lua_tolstring(L, -1, &size);
+  return WithoutLuaAddresses(std::string_view(text, size));
 }
 
 }  // namespace mlgitops

@@ -60,6 +60,12 @@ class LuaSandbox {
 /// made by LuaSandbox.
 void ChargeLuaWork(lua_State* L, uint64_t units);
 
+/// The error object on top of `L`'s stack as text for people: a string keeps its words with
+/// each "table: 0x55d0c3a4b2c0" (any reference type's tostring) cut to "table", since heap
+/// addresses differ on every run and help defeat ASLR; any other value is named by its type.
+/// Every Lua error this project shows (CLI, Application status, webhook) passes through here.
+std::string LuaErrorText(lua_State* L);
+
 /// Checks that `source` compiles, without running it. The message names `chunk_name`.
 Status CheckLuaSyntax(std::string_view source, const std::string& chunk_name);
 

@@ -59,16 +59,21 @@ data:
     webhook:
       # Objects in these namespaces are always allowed and never patched (the API server
       # does not even call the webhook for kube-system and the webhook's own namespace).
-      exempt_namespaces: [kube-system, kube-public, kube-node-lease, mlgitops-webhook]
+      exemptNamespaces: [kube-system, kube-public, kube-node-lease, mlgitops-webhook]
+      # Objects carrying this label are not reviewed, but only in the namespaces listed in
+      # exemptLabelNamespaces: whoever writes an object can label it, so the label must not
+      # let any author exempt their own object. Empty: the label exempts nothing.
+      exemptLabel: mlgitops.io/admission=skip
+      exemptLabelNamespaces: []
       # Labels given to Namespaces created for ML (those carrying mlgitops.io/role or
       # matching an Application's destination).
-      namespace_labels:
+      namespaceLabels:
         pod-security.kubernetes.io/enforce: baseline
       # Labels put in an Application's syncPolicy.managedNamespaceMetadata.
-      managed_namespace_labels:
+      managedNamespaceLabels:
         app.kubernetes.io/managed-by: mlgitops
       # Add CreateNamespace=true to Applications that do not opt out.
-      create_namespace: true
+      createNamespace: true
 )yaml"},
       {"deployment.yaml",
        R"yaml(# Two replicas spread over nodes, a PodDisruptionBudget keeping one up through node drains, and

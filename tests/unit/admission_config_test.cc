@@ -19,6 +19,7 @@ webhook:
   namespace: ml-webhook
   exemptNamespaces: [kube-system]
   exemptLabel: mlgitops.io/admission=skip
+  exemptLabelNamespaces: [sandbox]
   namespaceLabels: {team: ml, pod-security.kubernetes.io/enforce: restricted}
   managedNamespaceLabels: {team: ml}
   createNamespace: false
@@ -34,6 +35,7 @@ TEST(AdmissionConfig, DefaultsExemptSystemNamespacesAndTheWebhooksOwn) {
   EXPECT_TRUE(config->create_namespace);
   EXPECT_EQ(config->exempt_label, "mlgitops.io/admission");
   EXPECT_EQ(config->exempt_label_value, "skip");
+  EXPECT_TRUE(config->exempt_label_namespaces.empty()) << "the label exempts nothing by default";
   EXPECT_EQ(config->conventions.role_waves, DefaultConventions().role_waves);
 }
 
@@ -45,6 +47,7 @@ TEST(AdmissionConfig, ReadsEverySection) {
   EXPECT_EQ(config->conventions.rule_modes.at("application-destination"), RuleMode::kWarn);
   EXPECT_EQ(config->conventions.DefaultWave("training"), 5);
   EXPECT_EQ(config->exempt_namespaces, (std::vector<std::string>{"kube-system", "ml-webhook"}));
+  EXPECT_EQ(config->exempt_label_namespaces, (std::vector<std::string>{"sandbox"}));
   EXPECT_EQ(config->namespace_labels.at("pod-security.kubernetes.io/enforce"), "restricted");
   EXPECT_EQ(config->managed_namespace_labels.size(), 1u);
   EXPECT_FALSE(config->create_namespace);
@@ -93,6 +96,12 @@ INSTANTIATE_TEST_SUITE_P(
                     "webhook.managedNamespaceLabels.team"},
         ConfigError{"webhook: {createNamespace: maybe}", "webhook.createNamespace: expected true"},
         ConfigError{"webhook: {exemptLabel: 'a=b c'}", "webhook.exemptLabel"},
+        ConfigError{"webhook: {exemptLabelNamespaces: sandbox}",
+                    "webhook.exemptLabelNamespaces: expected a list of namespaces"},
+        ConfigError{"webhook: {exemptLabelNamespaces: [sandbox, {a: 1}]}",
+                    "webhook.exemptLabelNamespaces[1]: expected a namespace name"},
+        ConfigError{"webhook: {exemptLabelNamespaces: [Sandbox]}",
+                    "webhook.exemptLabelNamespaces[0]: expected a namespace name"},
         ConfigError{"webhook: {namespace: ''}", "webhook.namespace: expected a non-empty string"},
         ConfigError{"rules: {no-such-rule: warn}", "rules.no-such-rule: unknown rule"},
         ConfigError{"a: 1\n---\nb: 2\n", "expected one YAML document"}));

@@ -22,7 +22,8 @@ class AdmissionMutate : public ::testing::Test {
     auto parsed = ParseWebhookConfig(
         "webhook:\n"
         "  namespaceLabels: {team: ml, pod-security.kubernetes.io/enforce: baseline}\n"
-        "  managedNamespaceLabels: {team: ml, cost-center: research}\n",
+        "  managedNamespaceLabels: {team: ml, cost-center: research}\n"
+        "  exemptLabelNamespaces: [sandbox]\n",
         "mutate.yaml");
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     if (parsed.ok()) config_ = std::move(parsed).value();
@@ -193,7 +194,7 @@ TEST_F(AdmissionMutate, SkippedRequestsGetNoPatch) {
            "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: kube-system}}",
            "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: mlgitops}}",
            "{apiVersion: v1, kind: Namespace, metadata: {name: kube-public}}",
-           "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: ml, labels: "
+           "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: sandbox, labels: "
            "{mlgitops.io/admission: skip}}}",
        }) {
     EXPECT_FALSE(Mutate(exempt).has_patch) << exempt;
@@ -228,7 +229,9 @@ TEST(AdmissionSkip, DeleteDryRunSubresourceAndExemptionsAreAllowedEvenWhenTheObj
     EXPECT_TRUE(outcome.denied_rules.empty());
   }
   auto config = ParseWebhookConfig(
-      "webhook: {namespace: platform, exemptNamespaces: [ml], exemptLabel: team=infra}", "x");
+      "webhook: {namespace: platform, exemptNamespaces: [ml], exemptLabel: team=infra, "
+      "exemptLabelNamespaces: [other]}",
+      "x");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_TRUE(
       ReadAnswer(HandleAdmission(AdmissionEndpoint::kValidate, ReviewOf(bad), *config)).allowed);
@@ -250,6 +253,45 @@ TEST(AdmissionSkip, DeleteDryRunSubresourceAndExemptionsAreAllowedEvenWhenTheObj
       ReadAnswer(HandleAdmission(AdmissionEndpoint::kValidate, ReviewOf(in_kube_system), *config))
           .allowed)
       << "exemptNamespaces replaces the default list";
+}
+
+// The label is the object author's own word, so it may exempt only where the config trusts
+// authors to opt out: elsewhere anyone could label their object past every rule.
+TEST(AdmissionSkip, ExemptLabelCountsOnlyInTheNamespacesTheConfigLists) {
+  auto labelled_in = [](const std::string& ns) {
+    return "{apiVersion: serving.kserve.io/v1beta1, kind: InferenceService, metadata: {name: i, "
+           "namespace: " +
+           ns + ", labels: {mlgitops.io/admission: skip}}}";
+  };
+  auto allowed = [&](const std::string& ns, const WebhookConfig& config) {
+    return ReadAnswer(
+               HandleAdmission(AdmissionEndpoint::kValidate, ReviewOf(labelled_in(ns)), config))
+        .allowed;
+  };
+  const WebhookConfig defaults;
+  EXPECT_TRUE(defaults.exempt_label_namespaces.empty());
+  EXPECT_FALSE(allowed("ml", defaults)) << "by default the label exempts nothing";
+
+  auto config = ParseWebhookConfig("webhook: {exemptLabelNamespaces: [sandbox, scratch]}", "x");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_TRUE(allowed("sandbox", *config));
+  EXPECT_TRUE(allowed("scratch", *config));
+  EXPECT_FALSE(allowed("ml", *config));
+  EXPECT_FALSE(allowed("sandboxes", *config));
+
+  // A Namespace counts as being in itself; a cluster-scoped object is in no listed namespace.
+  const std::string bad_namespace =
+      "{apiVersion: v1, kind: Namespace, metadata: {name: NS, labels: {mlgitops.io/admission: "
+      "skip, mlgitops.io/role: bogus}}}";
+  auto namespace_allowed = [&](const std::string& name) {
+    std::string yaml = bad_namespace;
+    yaml.replace(yaml.find("NS"), 2, name);
+    AdmissionOutcome outcome =
+        HandleAdmission(AdmissionEndpoint::kValidate, ReviewOf(yaml), *config);
+    return outcome.denied_rules.empty() && outcome.warned_rules.empty();
+  };
+  EXPECT_TRUE(namespace_allowed("sandbox"));
+  EXPECT_FALSE(namespace_allowed("ml"));
 }
 
 }  // namespace

@@ -309,6 +309,45 @@ INSTANTIATE_TEST_SUITE_P(
                    "<string>:1: attempt to call global 'newproxy' (a nil value)"}),
     [](const ::testing::TestParamInfo<EscapeCase>& info) { return info.param.name; });
 
+// ---- Errors without heap addresses ---------------------------------------------------------
+
+// Lua's tostring of a table or function is "<type>: 0x<address>"; such errors reach the CLI,
+// Application status and webhook responses, so the address must not (it helps an attacker
+// defeat ASLR and makes the same failure read differently on every run).
+struct AddressCase {
+  const char* name;
+  const char* source;
+  const char* expected_message;
+};
+
+class LuaErrorAddresses : public ::testing::TestWithParam<AddressCase> {};
+
+TEST_P(LuaErrorAddresses, AreReplacedByTheTypeName) {
+  const AddressCase& c = GetParam();
+  HealthStatus status = RunSource(c.source);
+  EXPECT_EQ(status.code, HealthCode::kUnknown) << status.message;
+  EXPECT_EQ(status.message, c.expected_message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Scripts, LuaErrorAddresses,
+    ::testing::Values(
+        AddressCase{"ErrorWithTableText", "error(tostring({}))", "<string>:1: table"},
+        AddressCase{"ErrorNamingAFunction",
+                    "local f = function() end\nerror('handler ' .. tostring(f) .. ' failed')",
+                    "<string>:2: handler function failed"},
+        AddressCase{"SeveralAddresses",
+                    "error(tostring({}) .. ', ' .. tostring(obj) .. ', ' .. tostring(error))",
+                    "<string>:1: table, table, function: builtin#19"},
+        AddressCase{"ErrorWithoutPosition", "error('in ' .. tostring(setmetatable({}, {})), 0)",
+                    "in table"},
+        AddressCase{"ThrownTable", "error({})", "(error object is a table value)"},
+        AddressCase{"CallsATable", "local t = {}\nt()",
+                    "<string>:2: attempt to call local 't' (a table value)"},
+        AddressCase{"HexThatIsNotAnAddress", "error('mask 0x1f is not table: data', 0)",
+                    "mask 0x1f is not table: data"}),
+    [](const ::testing::TestParamInfo<AddressCase>& info) { return info.param.name; });
+
 TEST(LuaHealthRun, LoadstringStillCompilesSource) {
   HealthStatus status = RunSource(
       "local f = loadstring('return obj.kind .. \"!\"')\n"

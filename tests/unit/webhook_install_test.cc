@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "admission/webhook_config.h"
 #include "cli/cli.h"
 #include "cli/memory_terminal.h"
 #include "kubesim/launcher.h"
@@ -142,6 +143,27 @@ TEST(WebhookManifests, EmbeddedCopyMatchesFiles) {
         << m.file << " changed: run manifests/webhook/embed.sh";
     EXPECT_NE(kustomization.find(std::string("- ") + m.file), std::string::npos) << m.file;
   }
+}
+
+// The shipped config must be one the webhook starts with: a field it does not know fails the
+// config load, and the pods would crash-loop.
+TEST(WebhookManifests, ShippedConfigIsAcceptedByTheWebhook) {
+  auto objects = RenderWebhookObjects(WebhookValues());
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  const Object* config_map = nullptr;
+  for (const Object& o : *objects) {
+    if (o.kind() == "ConfigMap") config_map = &o;
+  }
+  ASSERT_NE(config_map, nullptr);
+  const JsonValue* data = Find(config_map->json(), "data");
+  ASSERT_TRUE(data != nullptr && data->IsObject() && data->HasMember("config.yaml"));
+  const JsonValue& text = (*data)["config.yaml"];
+  ASSERT_TRUE(text.IsString());
+  auto config =
+      ParseWebhookConfig(std::string(text.GetString(), text.GetStringLength()), "configmap.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_TRUE(config->IsExemptNamespace("kube-node-lease"));
+  EXPECT_TRUE(config->exempt_label_namespaces.empty()) << "the label exempts nothing unless asked";
 }
 
 const JsonValue& Webhook(const Object& config) { return config.json()["webhooks"][0]; }

@@ -1,25 +1,16 @@
 // WebhookServer over real TLS on 127.0.0.1: protocol and cipher policy, certificate rotation,
 // client certificates, limits, metrics, drain, and the mlgitops-webhook binary's lifecycle.
+#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstring>
-#include <fstream>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,231 +18,23 @@
 #include "admission/server.h"
 #include "test_tls.h"
 #include "test_util.h"
+#include "webhook_test_client.h"
 
 extern char** environ;
 
 namespace mlgitops {
 namespace {
 
-using mlgitops::testing::FreePort;
-using mlgitops::testing::PortAccepts;
-
+using testing::ClientTls;
+using testing::ConnectTcp;
+using testing::EchoOutcome;
+using testing::FreePort;
+using testing::HttpAnswer;
 using testing::KeyPair;
-using testing::TempDir;
 using testing::TestCa;
+using testing::TlsClient;
 
-struct HttpAnswer {
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-struct ClientTls {
-  int min_version = TLS1_2_VERSION;
-  int max_version = 0;      // 0 = the newest OpenSSL knows
-  std::string cipher_list;  // TLS 1.2 suites; "" = OpenSSL's defaults
-  std::string ca_pem;       // server CA to verify against ("" = no verification)
-  KeyPair client_identity;  // presented when set
-};
-
-X509* CertFromPem(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return cert;
-}
-
-EVP_PKEY* KeyFromPem(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return key;
-}
-
-int ConnectTcp(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
-
-/// One client connection with raw OpenSSL, so tests control protocol, ciphers and keep-alive.
-class TlsClient {
- public:
-  TlsClient(int port, const ClientTls& tls) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    // Security level 0 lets this client offer what a careless peer would (TLS 1.0, SHA-1 suites).
-    SSL_CTX_set_security_level(ctx_, 0);
-    SSL_CTX_set_min_proto_version(ctx_, tls.min_version);
-    SSL_CTX_set_max_proto_version(ctx_, tls.max_version);
-    if (!tls.cipher_list.empty()) SSL_CTX_set_cipher_list(ctx_, tls.cipher_list.c_str());
-    if (!tls.ca_pem.empty()) {
-      X509* ca = CertFromPem(tls.ca_pem);
-      X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), ca);
-      X509_free(ca);
-      SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    }
-    if (!tls.client_identity.cert_pem.empty()) {
-      X509* cert = CertFromPem(tls.client_identity.cert_pem);
-      EVP_PKEY* key = KeyFromPem(tls.client_identity.key_pem);
-      SSL_CTX_use_certificate(ctx_, cert);
-      SSL_CTX_use_PrivateKey(ctx_, key);
-      X509_free(cert);
-      EVP_PKEY_free(key);
-    }
-    fd_ = ConnectTcp(port);
-    if (fd_ < 0) return;
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, fd_);
-    connected_ = SSL_connect(ssl_) == 1;
-    ERR_clear_error();
-  }
-  ~TlsClient() {
-    if (ssl_ != nullptr) SSL_free(ssl_);
-    if (fd_ >= 0) close(fd_);
-    SSL_CTX_free(ctx_);
-  }
-  TlsClient(const TlsClient&) = delete;
-  TlsClient& operator=(const TlsClient&) = delete;
-
-  bool connected() const { return connected_; }
-  std::string version() const { return connected_ ? SSL_get_version(ssl_) : ""; }
-  /// The certificate the server presented, for comparison with what was written to disk.
-  bool PeerIs(const std::string& cert_pem) const {
-    X509* peer = SSL_get1_peer_certificate(ssl_);
-    X509* expected = CertFromPem(cert_pem);
-    const bool same = peer != nullptr && expected != nullptr && X509_cmp(peer, expected) == 0;
-    X509_free(peer);
-    X509_free(expected);
-    return same;
-  }
-
-  /// Sends one request and reads one answer; status 0 when the connection failed.
-  HttpAnswer Send(const std::string& method, const std::string& path,
-                  const std::string& body = "") {
-    HttpAnswer answer;
-    if (!connected_) return answer;
-    std::string request = method + " " + path + " HTTP/1.1\r\nHost: webhook\r\n";
-    if (method == "POST") {
-      request +=
-          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-          "\r\n";
-    }
-    request += "\r\n" + body;
-    if (!WriteAll(request)) return answer;
-    std::string received;
-    size_t header_end;
-    while ((header_end = received.find("\r\n\r\n")) == std::string::npos) {
-      if (!ReadSome(&received)) return answer;
-    }
-    answer.headers = received.substr(0, header_end);
-    answer.status = std::atoi(answer.headers.c_str() + answer.headers.find(' ') + 1);
-    size_t length_at = answer.headers.find("Content-Length: ");
-    size_t length =
-        length_at == std::string::npos ? 0 : std::stoul(answer.headers.substr(length_at + 16));
-    while (received.size() < header_end + 4 + length) {
-      if (!ReadSome(&received)) break;
-    }
-    answer.body = received.substr(header_end + 4);
-    return answer;
-  }
-
- private:
-  bool WriteAll(const std::string& data) {
-    size_t sent = 0;
-    while (sent < data.size()) {
-      int n = SSL_write(ssl_, data.data() + sent, static_cast<int>(data.size() - sent));
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  bool ReadSome(std::string* into) {
-    char buffer[16384];
-    int n = SSL_read(ssl_, buffer, sizeof(buffer));
-    if (n <= 0) return false;
-    into->append(buffer, static_cast<size_t>(n));
-    return true;
-  }
-
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
-  bool connected_ = false;
-};
-
-AdmissionOutcome EchoOutcome(AdmissionEndpoint endpoint, std::string_view body) {
-  AdmissionOutcome outcome;
-  outcome.body = std::string(endpoint == AdmissionEndpoint::kMutate ? "mutate:" : "validate:") +
-                 std::string(body);
-  outcome.operation = "CREATE";
-  outcome.result = "allowed";
-  return outcome;
-}
-
-/// A server on a free port with files in a temp dir; Serve() runs on its own thread.
-class WebhookServerTest : public ::testing::Test {
- protected:
-  WebhookServerTest() : ca_("webhook-test-ca") {
-    identity_ = ca_.IssueServer({"webhook.ml.svc"}, {"127.0.0.1"});
-    WriteIdentity(identity_);
-    options_.bind_address = "127.0.0.1";
-    options_.port = 0;
-    options_.tls_cert_file = dir_.path() + "/tls.crt";
-    options_.tls_key_file = dir_.path() + "/tls.key";
-    options_.reload_poll_interval = std::chrono::hours(1);  // tests call CheckForChanges()
-    handler_ = EchoOutcome;
-  }
-  ~WebhookServerTest() override { Stop(); }
-
-  void WriteIdentity(const KeyPair& pair) {
-    dir_.Write("tls.crt", pair.cert_pem);
-    dir_.Write("tls.key", pair.key_pem);
-  }
-
-  void Start() {
-    AdmissionHandlerFn handler = [this](AdmissionEndpoint endpoint, std::string_view body) {
-      ++handler_calls_;
-      return handler_(endpoint, body);
-    };
-    auto created = WebhookServer::Create(
-        options_, [handler](const std::string&) { return Result<AdmissionHandlerFn>(handler); });
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    server_ = std::move(*created);
-    serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
-  }
-  void Stop() {
-    if (server_ != nullptr) server_->Shutdown();
-    if (serving_.joinable()) serving_.join();
-    server_.reset();
-  }
-
-  ClientTls Verified() const {
-    ClientTls tls;
-    tls.ca_pem = ca_.cert_pem();
-    return tls;
-  }
-  int port() const { return server_->port(); }
-
-  TestCa ca_;
-  KeyPair identity_;
-  TempDir dir_;
-  WebhookServerOptions options_;
-  AdmissionHandlerFn handler_;
-  std::atomic<int> handler_calls_{0};
-  std::unique_ptr<WebhookServer> server_;
-  std::thread serving_;
-};
+class WebhookServerTest : public testing::WebhookServerFixture {};
 
 TEST_F(WebhookServerTest, ServesBothEndpointsOverTls12And13) {
   Start();
@@ -377,7 +160,7 @@ TEST_F(WebhookServerTest, RefusesOversizeBodyFast) {
 
 TEST_F(WebhookServerTest, OverflowingTheQueueAnswers503) {
   options_.threads = 1;
-  options_.max_queued_connections = 1;
+  options_.max_connections = 2;  // the worker's and one waiting
   std::promise<void> entered;
   std::shared_future<void> release_future;
   std::promise<void> release;
