@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "admission/server.h"
+#include "project/project_store.h"
 
 namespace {
 
@@ -17,6 +18,9 @@ constexpr char kUsage[] =
     "                        [--client-ca FILE] [--threads N] [--bind ADDR]\n"
     "                        [--shutdown-delay SECONDS] [--request-read-timeout SECONDS]\n"
     "                        [--max-connections N]\n"
+    "                        [--project-namespace NS [--kubeconfig FILE]]\n"
+    "--project-namespace: also deny Applications their AppProject (read from NS) does not\n"
+    "permit; the cluster is reached through --kubeconfig or the pod's service account.\n"
     "Each flag takes its value as the next argument or after '=' (--port=8443).\n";
 
 bool ParseInt(const std::string& text, int low, int high, int* out) {
@@ -27,8 +31,14 @@ bool ParseInt(const std::string& text, int low, int high, int* out) {
   return true;
 }
 
+struct ProjectFlags {
+  std::string project_namespace;
+  std::string kubeconfig;
+};
+
 // Returns an error message, or "" when the flags are complete.
-std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* options) {
+std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* options,
+                       ProjectFlags* projects) {
   bool have_port = false;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -70,6 +80,10 @@ std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* op
       options->client_ca_file = value;
     } else if (flag == "--bind") {
       options->bind_address = value;
+    } else if (flag == "--project-namespace") {
+      projects->project_namespace = value;
+    } else if (flag == "--kubeconfig") {
+      projects->kubeconfig = value;
     } else {
       return "unknown flag " + flag;
     }
@@ -85,7 +99,11 @@ std::string ParseFlags(int argc, char** argv, mlgitops::WebhookServerOptions* op
 
 int main(int argc, char** argv) {
   mlgitops::WebhookServerOptions options;
-  const std::string flag_error = ParseFlags(argc, argv, &options);
+  ProjectFlags projects;
+  std::string flag_error = ParseFlags(argc, argv, &options, &projects);
+  if (flag_error.empty() && !projects.kubeconfig.empty() && projects.project_namespace.empty()) {
+    flag_error = "--kubeconfig is only used with --project-namespace";
+  }
   if (flag_error == "help") {
     std::fputs(kUsage, stdout);
     return 0;
@@ -102,7 +120,17 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto server = mlgitops::WebhookServer::Create(options, &mlgitops::DefaultAdmissionHandler);
+  mlgitops::AdmissionHandlerFactory factory = &mlgitops::DefaultAdmissionHandler;
+  if (!projects.project_namespace.empty()) {
+    auto check = mlgitops::ClusterProjectCheck(projects.kubeconfig, projects.project_namespace,
+                                               mlgitops::ProcessGetEnv());
+    if (!check.ok()) {
+      std::fprintf(stderr, "mlgitops-webhook: %s\n", check.status().ToString().c_str());
+      return 1;
+    }
+    factory = mlgitops::ProjectCheckingHandlerFactory(std::move(*check));
+  }
+  auto server = mlgitops::WebhookServer::Create(options, factory);
   if (!server.ok()) {
     std::fprintf(stderr, "mlgitops-webhook: %s\n", server.status().ToString().c_str());
     return 1;

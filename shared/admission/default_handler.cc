@@ -10,12 +10,19 @@
 namespace mlgitops {
 
 Result<AdmissionHandlerFn> DefaultAdmissionHandler(const std::string& config_path) {
-  auto config = LoadWebhookConfig(config_path);
-  if (!config.ok()) return config.status();
-  auto shared = std::make_shared<const WebhookConfig>(std::move(*config));
-  return AdmissionHandlerFn([shared](AdmissionEndpoint endpoint, std::string_view body) {
-    return HandleAdmission(endpoint, body, *shared);
-  });
+  return ProjectCheckingHandlerFactory(nullptr)(config_path);
+}
+
+AdmissionHandlerFactory ProjectCheckingHandlerFactory(ApplicationProjectCheck projects) {
+  return [projects](const std::string& config_path) -> Result<AdmissionHandlerFn> {
+    auto config = LoadWebhookConfig(config_path);
+    if (!config.ok()) return config.status();
+    auto shared = std::make_shared<const WebhookConfig>(std::move(*config));
+    return AdmissionHandlerFn(
+        [shared, projects](AdmissionEndpoint endpoint, std::string_view body) {
+          return HandleAdmission(endpoint, body, *shared, projects);
+        });
+  };
 }
 
 }  // namespace mlgitops

@@ -171,8 +171,25 @@ AdmissionVerdict Mutate(const Object& obj, const WebhookConfig& config) {
   return mutation.Verdict();
 }
 
+/// The project rule: the Application's AppProject permits its namespace, sources and
+/// destination (Argo CD checks this only at sync time; refusing it here keeps such an app from
+/// being stored at all).
+void CheckProject(const Object& obj, const ApplicationProjectCheck& projects,
+                  AdmissionOutcome* outcome, AdmissionVerdict* verdict) {
+  auto app = ParseApplication(obj);
+  if (!app.ok()) return;  // the object rules report what is malformed
+  Status permitted = projects(*app);
+  if (permitted.ok()) return;
+  outcome->denied_rules.push_back("application-project");
+  verdict->allowed = false;
+  verdict->code = 403;
+  verdict->reason = "Forbidden";
+  verdict->message += (verdict->message.empty() ? "" : "; ") +
+                      std::string("application-project: ") + permitted.message();
+}
+
 AdmissionOutcome Decide(AdmissionEndpoint endpoint, std::string_view body,
-                        const WebhookConfig& config) {
+                        const WebhookConfig& config, const ApplicationProjectCheck& projects) {
   auto request = DecodeAdmissionReview(body);
   if (!request.ok()) return Refuse(400, request.status().message());
   AdmissionOutcome outcome;
@@ -184,6 +201,9 @@ AdmissionOutcome Decide(AdmissionEndpoint endpoint, std::string_view body,
     const Object& obj = *request->object;
     if (endpoint == AdmissionEndpoint::kValidate) {
       verdict = Validate(obj, config.conventions, &outcome);
+      if (projects && IsApplicationObject(obj) && request->operation != "DELETE") {
+        CheckProject(obj, projects, &outcome, &verdict);
+      }
       if (!verdict.allowed) outcome.result = "denied";
       outcome.message = verdict.message;
     } else {
@@ -198,9 +218,10 @@ AdmissionOutcome Decide(AdmissionEndpoint endpoint, std::string_view body,
 }  // namespace
 
 AdmissionOutcome HandleAdmission(AdmissionEndpoint endpoint, std::string_view body,
-                                 const WebhookConfig& config) {
+                                 const WebhookConfig& config,
+                                 const ApplicationProjectCheck& projects) {
   try {
-    return Decide(endpoint, body, config);
+    return Decide(endpoint, body, config, projects);
   } catch (const std::exception& e) {
     return Refuse(500, std::string("internal error: ") + e.what());
   } catch (...) {

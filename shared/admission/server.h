@@ -12,6 +12,7 @@
 
 #include "admission/admission.h"
 #include "admission/metrics.h"
+#include "admission/policy.h"
 #include "object/status.h"
 
 namespace mlgitops {
@@ -24,6 +25,8 @@ using AdmissionHandlerFactory = std::function<Result<AdmissionHandlerFn>(const s
 
 /// The production factory (shared/admission/default_handler.cc).
 Result<AdmissionHandlerFn> DefaultAdmissionHandler(const std::string& config_path);
+/// The same policy, also denying Applications their AppProject does not permit.
+AdmissionHandlerFactory ProjectCheckingHandlerFactory(ApplicationProjectCheck projects);
 
 struct WebhookServerOptions {
   std::string bind_address = "0.0.0.0";

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "kube/errors.h"
+#include "kube/kubeconfig.h"
 
 namespace mlgitops {
 
@@ -86,6 +87,23 @@ Result<AppProject> ProjectForApplication(KubeClient& control, const std::string&
   Status permitted = CheckApplicationSpec(*project, app, control_namespace);
   if (!permitted.ok()) return permitted;
   return project;
+}
+
+Result<std::function<Status(const Application&)>> ClusterProjectCheck(
+    const std::string& kubeconfig, const std::string& control_namespace, const GetEnvFn& getenv) {
+  KubeconfigOptions options;
+  options.kubeconfig_flag = kubeconfig;
+  KubeconfigEnv env;
+  env.getenv = getenv;
+  auto config = LoadRestConfig(options, env);
+  if (!config.ok()) return config.status().Prefixed("reading AppProjects");
+  auto client = HttpKubeClient::Create(*config);
+  if (!client.ok()) return client.status().Prefixed("reading AppProjects");
+  std::shared_ptr<KubeClient> shared(std::move(*client));
+  return std::function<Status(const Application&)>(
+      [shared, control_namespace](const Application& app) {
+        return ProjectForApplication(*shared, control_namespace, app).status();
+      });
 }
 
 Status CheckManifestsPermitted(const AppProject& project, const Application& app,

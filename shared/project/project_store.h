@@ -2,6 +2,7 @@
 // gate every path that acts on an Application passes: its project exists and permits its spec.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "app/application.h"
@@ -37,6 +38,12 @@ Status EnsureDefaultProject(KubeClient& control, const std::string& control_name
 /// InvalidSpecError message (InvalidArgument) saying which rule refused it.
 Result<AppProject> ProjectForApplication(KubeClient& control, const std::string& control_namespace,
                                          const Application& app);
+
+/// Connects to the cluster of `kubeconfig` ("" = kubectl's rules: $KUBECONFIG, ~/.kube/config,
+/// then the in-cluster account) and returns a thread-safe check of an Application against its
+/// project in `control_namespace` (the admission webhook's --project-namespace).
+Result<std::function<Status(const Application&)>> ClusterProjectCheck(
+    const std::string& kubeconfig, const std::string& control_namespace, const GetEnvFn& getenv);
 
 /// CheckManifests with kind scopes from `destination`'s discovery (unknown kinds: a CRD among
 /// `objects` decides, else the manifest's namespace).

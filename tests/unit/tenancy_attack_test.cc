@@ -17,6 +17,7 @@
 #include "kubesim/launcher.h"
 #include "kubesim_test_util.h"
 #include "object/clock.h"
+#include "project/project_store.h"
 #include "source/render.h"
 #include "sync/controller.h"
 #include "sync/tracking.h"
@@ -534,6 +535,46 @@ TEST_F(TenancyAttackTest, AnApplicationSetCannotGenerateIntoAForbiddenDestinatio
   EXPECT_EQ(Writes("configmaps", "kube-system"), std::vector<std::string>());
   EXPECT_TRUE(admin_->Get(ObjectKey{argo_app, "team-a", "set-ok"}).ok()) << out;
   EXPECT_TRUE(admin_->Get(ObjectKey{{"", "v1", "ConfigMap"}, "team-a", "generated"}).ok()) << out;
+}
+
+// manifests/webhook/project-check: the webhook's account may read the AppProjects it checks
+// Applications against, and nothing else in the control namespace.
+TEST_F(TenancyAttackTest, TheWebhookProjectCheckOverlayReadsOnlyAppProjects) {
+  std::string rendered;
+  ASSERT_EQ(mlgitops::testing::RunCommand("kubectl kustomize " + mlgitops::testing::SourceDir() +
+                                              "/manifests/webhook/project-check",
+                                          &rendered, true),
+            0)
+      << rendered;
+  EXPECT_NE(rendered.find("- --project-namespace=mlgitops"), std::string::npos) << rendered;
+  auto objects = ParseManifests(rendered, "webhook");
+  ASSERT_TRUE(objects.ok()) << objects.status().message();
+  for (const Object& o : *objects) {
+    if (o.kind() == "ValidatingWebhookConfiguration" || o.kind() == "MutatingWebhookConfiguration")
+      continue;  // no webhook runs behind them here
+    auto applied = admin_->Apply(o, ApplyOptions());
+    ASSERT_TRUE(applied.ok()) << o.kind() << " " << o.name() << ": " << applied.status().message();
+  }
+  kubesim::HttpResult issued = process_->Request(
+      "POST", "/api/v1/namespaces/mlgitops-webhook/serviceaccounts/mlgitops-webhook/token", "{}");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  auto webhook = process_->ConnectAs(
+      GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token"));
+  ASSERT_TRUE(webhook.ok()) << webhook.status().message();
+  Application app;
+  app.name = "checked";
+  app.namespace_ = "team-a";
+  app.project = "team-a";
+  ApplicationSource source;
+  source.repo_url = kTeamARepo;
+  app.sources.push_back(source);
+  app.destination = {"https://kubernetes.default.svc", "", "team-a"};
+  EXPECT_TRUE(ProjectForApplication(**webhook, "mlgitops", app).ok());
+  app.destination.namespace_ = "kube-system";
+  EXPECT_EQ(ProjectForApplication(**webhook, "mlgitops", app).status().code(),
+            Status::Code::kInvalidArgument);
+  auto secrets = (*webhook)->List({"", "v1", "Secret"}, "mlgitops", ListOptions());
+  EXPECT_TRUE(HasApiReason(secrets.status(), "Forbidden")) << secrets.status().message();
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ class WebhookEndToEndTest : public ::testing::Test {
     return dir_.Write("tls/" + key, decoded.value_or(""));
   }
 
-  void StartWebhook() {
+  void StartWebhook(const std::vector<std::string>& extra_args = {}) {
     std::string cert = SecretFile("tls.crt");
     std::string key = SecretFile("tls.key");
     port_ = FreePort();
@@ -95,8 +95,13 @@ class WebhookEndToEndTest : public ::testing::Test {
         dup2(fd, 1);
       }
       std::string binary = testing::BinDir() + "/mlgitops-webhook";
-      execl(binary.c_str(), binary.c_str(), "--port", port.c_str(), "--tls-cert", cert.c_str(),
-            "--tls-key", key.c_str(), static_cast<char*>(nullptr));
+      std::vector<std::string> args = {binary, "--port",    port, "--tls-cert",
+                                       cert,   "--tls-key", key};
+      args.insert(args.end(), extra_args.begin(), extra_args.end());
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(binary.c_str(), argv.data());
       _exit(127);
     }
     for (int i = 0; i < 200 && !PortAccepts(port_); ++i) {
@@ -205,6 +210,61 @@ TEST_F(WebhookEndToEndTest, FailurePolicyDecidesWhatHappensWhileTheWebhookIsDown
   // Reinstalled with failurePolicy Ignore, the same create goes through without the webhook.
   ASSERT_EQ(Mlgitops("webhook install --failure-policy Ignore", &out), 0) << out;
   EXPECT_EQ(Kubectl("create configmap while-down -n ml", &out), 0) << out;
+}
+
+// With --project-namespace the webhook refuses at admission an Application its AppProject does
+// not permit (Argo CD only checks at sync time), so such an app is never stored.
+TEST_F(WebhookEndToEndTest, AnApplicationItsProjectDoesNotPermitIsDeniedAtAdmission) {
+  std::string out;
+  for (const char* ns : {"ml", "mlgitops"}) {
+    ASSERT_EQ(Kubectl(std::string("create namespace ") + ns, &out), 0) << out;
+  }
+  for (const char* crd : {"application.yaml", "appproject.yaml"}) {
+    ASSERT_EQ(
+        Kubectl("apply --server-side -f " + testing::SourceDir() + "/manifests/crds/" + crd, &out),
+        0)
+        << out;
+  }
+  int code = 0;
+  out = Apply("project.yaml", R"(apiVersion: mlgitops.io/v1alpha1
+kind: AppProject
+metadata: {name: team-ml, namespace: mlgitops}
+spec:
+  sourceRepos: ['https://git.example.com/*']
+  destinations: [{server: 'https://kubernetes.default.svc', namespace: 'fraud'}]
+  sourceNamespaces: [ml]
+)",
+              &code);
+  ASSERT_EQ(code, 0) << out;
+  StopWebhook();
+  StartWebhook({"--project-namespace", "mlgitops", "--kubeconfig", kubesim_->kubeconfig_path()});
+
+  auto app = [](const std::string& name, const std::string& dest) {
+    return "apiVersion: mlgitops.io/v1alpha1\nkind: Application\nmetadata: {name: " + name +
+           ", namespace: ml}\nspec:\n  project: team-ml\n"
+           "  source: {repoURL: 'https://git.example.com/ml.git', path: fraud}\n"
+           "  destination: {server: 'https://kubernetes.default.svc', namespace: " +
+           dest + "}\n";
+  };
+  out = Apply("evil.yaml", app("evil", "kube-system"), &code);
+  EXPECT_NE(code, 0) << out;
+  EXPECT_NE(out.find("admission webhook \"validate.mlgitops.io\" denied the request: "
+                     "application-project: application destination server "
+                     "'https://kubernetes.default.svc' and namespace 'kube-system' do not match "
+                     "any of the allowed destinations in project 'team-ml'"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(Kubectl("get applications.mlgitops.io evil -n ml", &out), 0) << "not stored";
+  out = Apply(
+      "missing.yaml",
+      std::string(app("lost", "fraud")).replace(app("lost", "fraud").find("team-ml"), 7, "no-such"),
+      &code);
+  EXPECT_NE(code, 0) << out;
+  EXPECT_NE(out.find("Application referencing project no-such which does not exist"),
+            std::string::npos)
+      << out;
+  out = Apply("good.yaml", app("good", "fraud"), &code);
+  EXPECT_EQ(code, 0) << out;
 }
 
 }  // namespace
