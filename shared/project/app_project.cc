@@ -227,8 +227,24 @@ Result<AppProject> ParseAppProject(const Object& object) {
     p.sync_windows.push_back(std::move(window));
   }
   if (const JsonValue* orphaned = Find(spec, "orphanedResources");
-      orphaned && orphaned->IsObject()) {
-    p.orphaned_resources_warn = r.Bool(*orphaned, "warn", "spec.orphanedResources");
+      orphaned && !orphaned->IsNull()) {
+    AppProject::OrphanedResources o;
+    if (!orphaned->IsObject()) {
+      r.Fail("spec.orphanedResources", "expected a map with warn and ignore");
+    } else {
+      o.warn = r.Bool(*orphaned, "warn", "spec.orphanedResources");
+      size_t k = 0;
+      for (const JsonValue* item : r.List(*orphaned, "ignore", "spec.orphanedResources")) {
+        std::string path = "spec.orphanedResources.ignore[" + std::to_string(k++) + "]";
+        if (!item->IsObject()) {
+          r.Fail(path, "expected a map with group, kind and name");
+          break;
+        }
+        o.ignore.push_back({r.String(*item, "group", path), r.String(*item, "kind", path)});
+        o.ignore_names.push_back(r.String(*item, "name", path));
+      }
+    }
+    p.orphaned_resources = std::move(o);
   }
   if (!r.status().ok()) return r.status();
   // Patterns are compiled when matched; refuse malformed ones here, naming the field.
@@ -352,6 +368,30 @@ Status CheckManifests(const AppProject& project, const Application& app,
     }
   }
   return Status::OK();
+}
+
+std::vector<ObjectRef> CountedOrphans(const AppProject& project,
+                                      const std::vector<ObjectRef>& orphans) {
+  std::vector<ObjectRef> counted;
+  for (const ObjectRef& ref : orphans) {
+    // Kubernetes creates these in every namespace: nobody's orphans.
+    if ((ref.group.empty() && ref.kind == "ServiceAccount" && ref.name == "default") ||
+        (ref.group.empty() && ref.kind == "ConfigMap" && ref.name == "kube-root-ca.crt")) {
+      continue;
+    }
+    bool ignored = false;
+    if (project.orphaned_resources) {
+      const auto& o = *project.orphaned_resources;
+      for (size_t i = 0; i < o.ignore.size() && !ignored; ++i) {
+        // An empty group or kind in an ignore entry matches any (Argo CD's OrphanedResourceKey).
+        ignored = (o.ignore[i].group.empty() || GlobMatch(o.ignore[i].group, ref.group)) &&
+                  (o.ignore[i].kind.empty() || GlobMatch(o.ignore[i].kind, ref.kind)) &&
+                  (o.ignore_names[i].empty() || GlobMatch(o.ignore_names[i], ref.name));
+      }
+    }
+    if (!ignored) counted.push_back(ref);
+  }
+  return counted;
 }
 
 Result<std::string> ImpersonationUserFor(const AppProject& project,

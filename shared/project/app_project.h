@@ -64,7 +64,14 @@ struct AppProject {
   std::vector<std::string> source_namespaces;  // globs
   std::vector<DestinationServiceAccount> destination_service_accounts;
   std::vector<SyncWindow> sync_windows;
-  bool orphaned_resources_warn = false;
+  /// spec.orphanedResources: set = orphaned resources are looked for; `warn` raises the
+  /// OrphanedResourceWarning condition; `ignore` entries (group, kind, name globs) never count.
+  struct OrphanedResources {
+    bool warn = false;
+    std::vector<GroupKindPattern> ignore;
+    std::vector<std::string> ignore_names;  // parallel to `ignore`; "" = any name
+  };
+  std::optional<OrphanedResources> orphaned_resources;
   /// Argo CD's built-in default (no AppProject kind served by the cluster).
   bool built_in = false;
 };
@@ -107,6 +114,11 @@ using ScopeLookup = std::function<std::optional<bool>(const Object& object)>;
 /// violation names the object and the rule.
 Status CheckManifests(const AppProject& project, const Application& app,
                       const std::vector<Object>& objects, const ScopeLookup& namespaced);
+
+/// The objects among `orphans` the project's orphanedResources.ignore does not exclude, nor
+/// Kubernetes' own per-namespace objects (ServiceAccount default, ConfigMap kube-root-ca.crt).
+std::vector<ObjectRef> CountedOrphans(const AppProject& project,
+                                      const std::vector<ObjectRef>& orphans);
 
 /// The ServiceAccount to impersonate for `destination` ("system:serviceaccount:NS:NAME"), from
 /// the first matching destinationServiceAccounts entry; NotFound when none matches.

@@ -203,8 +203,17 @@ Result<AppComparison> CompareApp(KubeClient& client, const Application& app,
   std::set<std::string> desired_ids;
   for (const Object& obj : desired) desired_ids.insert(ObjectIdentity(obj));
   std::vector<std::string> unlisted;
-  auto tracked = ListTrackedObjects(client, app_instance, AppNamespaces(app, desired),
-                                    options.parallelism, &unlisted);
+  std::vector<ObjectRef> untracked;
+  auto tracked =
+      ListTrackedObjects(client, app_instance, AppNamespaces(app, desired), options.parallelism,
+                         &unlisted, options.find_orphans ? &untracked : nullptr);
+  for (ObjectRef& ref : untracked) {
+    std::string id = ref.group + "/" + ref.kind + "/" + ref.namespace_ + "/" + ref.name;
+    // A desired object not adopted yet is the app's own, not an orphan.
+    if (ref.namespace_ == app.destination.namespace_ && !desired_ids.count(id)) {
+      out.orphaned.push_back(std::move(ref));
+    }
+  }
   if (!tracked.ok()) return tracked.status().Prefixed(app.DisplayName() + ": comparing");
   if (!unlisted.empty()) out.warnings.push_back(UnlistedKindsWarning(unlisted));
   std::vector<const Object*> prunes;

@@ -48,6 +48,9 @@ struct AppComparison {
   std::vector<std::string> warnings;
   /// "KIND NS/NAME is part of applications A and B", per desired object another app tracks.
   std::vector<std::string> shared;
+  /// With CompareOptions::find_orphans: objects in the destination namespace that no app
+  /// tracks and nothing owns (Argo CD's orphaned resources), sorted.
+  std::vector<ObjectRef> orphaned;
 
   int CountOutOfSync() const;
   int CountRequiresPruning() const;
@@ -63,6 +66,7 @@ struct CompareOptions {
   int64_t now_unix = 0;
   std::string field_manager = "mlgitops";
   int parallelism = 8;
+  bool find_orphans = false;  // fill AppComparison::orphaned
 };
 
 /// Compares `desired` (rendered, destination namespace applied) with the cluster. Each desired

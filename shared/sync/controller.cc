@@ -27,6 +27,7 @@ constexpr char kComparisonError[] = "ComparisonError";
 constexpr char kExcludedResourceWarning[] = "ExcludedResourceWarning";
 constexpr char kInvalidSpecError[] = "InvalidSpecError";
 constexpr char kSharedResourceWarning[] = "SharedResourceWarning";
+constexpr char kOrphanedResourceWarning[] = "OrphanedResourceWarning";
 constexpr char kDependencyNotReady[] = "DependencyNotReady";
 constexpr char kDependencyCycle[] = "DependencyCycle";
 
@@ -628,6 +629,7 @@ AppReconcileReport Controller::ReconcileApp(
   compare.now_unix = now;
   compare.field_manager = options_.sync.field_manager;
   compare.parallelism = options_.sync.parallelism;
+  compare.find_orphans = project->orphaned_resources.has_value();
   auto comparison = CompareApp(*destination, app, instance, desired->objects, compare);
   if (!comparison.ok()) return fail(kComparisonError, comparison.status().message());
   if (!comparison->errors.empty()) {
@@ -635,6 +637,15 @@ AppReconcileReport Controller::ReconcileApp(
   }
   if (!comparison->warnings.empty()) {
     conditions.push_back(MakeCondition(kExcludedResourceWarning, comparison->warnings.front()));
+  }
+  if (project->orphaned_resources && project->orphaned_resources->warn) {
+    // Argo CD's OrphanedResourceWarning for the project's orphanedResources.warn.
+    size_t orphans = CountedOrphans(*project, comparison->orphaned).size();
+    if (orphans > 0) {
+      conditions.push_back(
+          MakeCondition(kOrphanedResourceWarning,
+                        "Application has " + std::to_string(orphans) + " orphaned resources"));
+    }
   }
   if (!comparison->shared.empty()) {
     // Argo CD's SharedResourceWarning; the sync leaves such objects alone.

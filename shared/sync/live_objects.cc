@@ -32,8 +32,8 @@ std::set<std::string> AppNamespaces(const Application& app, const std::vector<Ob
 
 Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::string& app_instance,
                                                const std::set<std::string>& namespaces,
-                                               int parallelism,
-                                               std::vector<std::string>* unlisted) {
+                                               int parallelism, std::vector<std::string>* unlisted,
+                                               std::vector<ObjectRef>* untracked) {
   auto resources = client.ServerResources();
   if (!resources.ok()) return resources.status().Prefixed("listing resource types");
   struct Listing {
@@ -53,6 +53,7 @@ Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::st
     for (const std::string& ns : namespaces) listings.push_back({info, ns});
   }
   std::vector<std::vector<Object>> found(listings.size());
+  std::vector<std::vector<ObjectRef>> orphans(listings.size());
   std::vector<Status> errors(listings.size());
   std::vector<char> forbidden(listings.size(), 0);
   RunParallel(listings.size(), parallelism, [&](size_t i) {
@@ -67,7 +68,12 @@ Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::st
       return;
     }
     for (Object& obj : list->items) {
-      if (IsTrackedBy(obj, app_instance)) found[i].push_back(std::move(obj));
+      if (IsTrackedBy(obj, app_instance)) {
+        found[i].push_back(std::move(obj));
+      } else if (untracked && !l.namespace_.empty() && !ReadTrackingId(obj) &&
+                 !Find(obj.json(), "metadata.ownerReferences")) {
+        orphans[i].push_back(obj.ref());
+      }
     }
   });
   for (const Status& s : errors) {
@@ -81,6 +87,16 @@ Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::st
     if (std::find(unlisted->begin(), unlisted->end(), what) == unlisted->end()) {
       unlisted->push_back(what);
     }
+  }
+  if (untracked) {
+    std::set<std::string> seen_orphans;
+    for (auto& refs : orphans) {
+      for (ObjectRef& ref : refs) {
+        if (seen_orphans.insert(ref.ToString()).second) untracked->push_back(std::move(ref));
+      }
+    }
+    std::sort(untracked->begin(), untracked->end(),
+              [](const ObjectRef& a, const ObjectRef& b) { return a.ToString() < b.ToString(); });
   }
   std::vector<Object> tracked;
   std::set<std::string> seen;

@@ -25,11 +25,14 @@ std::set<std::string> AppNamespaces(const Application& app, const std::vector<Ob
 /// not), once each, sorted by ref. Kinds the account may not list (Forbidden) are skipped, but
 /// named in `unlisted` ("apps/Deployment in namespace ml", "/Namespace (cluster-scoped)"):
 /// objects of theirs go untracked and unpruned, which callers must report. Events are never
-/// searched. Hooks are included: callers decide.
+/// searched. Hooks are included: callers decide. With `untracked`, the same listing also
+/// collects the namespaced objects no app tracks and nothing owns (Argo CD's orphaned
+/// resources), sorted by ref.
 Result<std::vector<Object>> ListTrackedObjects(KubeClient& client, const std::string& app_instance,
                                                const std::set<std::string>& namespaces,
                                                int parallelism = 8,
-                                               std::vector<std::string>* unlisted = nullptr);
+                                               std::vector<std::string>* unlisted = nullptr,
+                                               std::vector<ObjectRef>* untracked = nullptr);
 
 /// The warning for kinds ListTrackedObjects could not list, "" when there are none.
 std::string UnlistedKindsWarning(const std::vector<std::string>& unlisted);

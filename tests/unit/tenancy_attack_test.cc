@@ -72,6 +72,17 @@ spec:
   - {kind: deny, schedule: '* * * * *', duration: 1h, applications: ['*']}
   - {kind: allow, schedule: '0 6 * * *', duration: 1h, applications: ['manual-*'], manualSync: true}
 ---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: watched, namespace: mlgitops}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: orphans}]
+  sourceNamespaces: [team-a]
+  orphanedResources:
+    warn: true
+    ignore: [{kind: Secret}]
+---
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: deployer, namespace: imp}
@@ -112,7 +123,7 @@ class TenancyAttackTest : public ::testing::Test {
                         mlgitops::testing::ReadFile(mlgitops::testing::SourceDir() +
                                                     "/tests/fixtures/kubesim/argo-crds.yaml");
     for (const char* ns :
-         {"mlgitops", "team-a", "team-b", "shared-ns", "kube-system", "imp", "frozen"}) {
+         {"mlgitops", "team-a", "team-b", "shared-ns", "kube-system", "imp", "frozen", "orphans"}) {
       setup +=
           std::string("\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ") + ns + "}\n";
     }
@@ -575,6 +586,24 @@ TEST_F(TenancyAttackTest, TheWebhookProjectCheckOverlayReadsOnlyAppProjects) {
             Status::Code::kInvalidArgument);
   auto secrets = (*webhook)->List({"", "v1", "Secret"}, "mlgitops", ListOptions());
   EXPECT_TRUE(HasApiReason(secrets.status(), "Forbidden")) << secrets.status().message();
+}
+
+// orphanedResources.warn: objects in the destination namespace that no app tracks and nothing
+// owns are counted (ignore entries and Kubernetes' own per-namespace objects left out).
+TEST_F(TenancyAttackTest, OrphanedResourcesAreReportedWhenTheProjectAsks) {
+  for (const char* yaml :
+       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stray, namespace: orphans}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: ignored, namespace: orphans}\n",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: orphans}\n"}) {
+    auto applied = admin_->Apply(ParseOne(yaml), ApplyOptions());
+    ASSERT_TRUE(applied.ok()) << applied.status().message();
+  }
+  PutApp("team-a", "watched", "watched", kTeamARepo, "orphans",
+         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine}\n");
+  Pass();
+  EXPECT_EQ(Condition("team-a", "watched", "OrphanedResourceWarning"),
+            "Application has 1 orphaned resources")
+      << log_;
 }
 
 }  // namespace
