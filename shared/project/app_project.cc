@@ -88,6 +88,25 @@ class ProjectReader {
     return out;
   }
 
+  /// The map items of a list field with their paths ("spec.destinations[0]"); an item that is
+  /// not a map fails, saying it should be `what`.
+  std::vector<std::pair<const JsonValue*, std::string>> Maps(const JsonValue& parent,
+                                                             const char* key,
+                                                             const std::string& path,
+                                                             const std::string& what,
+                                                             bool* present = nullptr) {
+    std::vector<std::pair<const JsonValue*, std::string>> out;
+    for (const JsonValue* item : List(parent, key, path, present)) {
+      std::string item_path = path + "." + key + "[" + std::to_string(out.size()) + "]";
+      if (!item->IsObject()) {
+        Fail(item_path, "expected " + what);
+        break;
+      }
+      out.emplace_back(item, std::move(item_path));
+    }
+    return out;
+  }
+
   std::vector<std::string> Strings(const JsonValue& parent, const char* key,
                                    const std::string& path) {
     std::vector<std::string> out;
@@ -106,13 +125,7 @@ class ProjectReader {
   std::vector<GroupKindPattern> GroupKinds(const JsonValue& spec, const char* key,
                                            bool* present = nullptr) {
     std::vector<GroupKindPattern> out;
-    size_t i = 0;
-    for (const JsonValue* item : List(spec, key, "spec", present)) {
-      std::string path = std::string("spec.") + key + "[" + std::to_string(i++) + "]";
-      if (!item->IsObject()) {
-        Fail(path, "expected a map with group and kind");
-        break;
-      }
+    for (const auto& [item, path] : Maps(spec, key, "spec", "a map with group and kind", present)) {
       GroupKindPattern p{String(*item, "group", path), String(*item, "kind", path)};
       // Argo CD's AppProject validation: a group/kind entry needs its kind.
       if (p.kind.empty()) Fail(path + ".kind", "must not be empty (use \"*\" for every kind)");
@@ -170,13 +183,8 @@ Result<AppProject> ParseAppProject(const Object& object) {
   }
   const JsonValue& spec = spec_value && spec_value->IsObject() ? *spec_value : kEmpty;
   p.source_repos = r.Strings(spec, "sourceRepos", "spec");
-  size_t i = 0;
-  for (const JsonValue* d : r.List(spec, "destinations", "spec")) {
-    std::string path = "spec.destinations[" + std::to_string(i++) + "]";
-    if (!d->IsObject()) {
-      r.Fail(path, "expected a map with server or name, and namespace");
-      break;
-    }
+  for (const auto& [d, path] :
+       r.Maps(spec, "destinations", "spec", "a map with server or name, and namespace")) {
     p.destinations.push_back({r.String(*d, "server", path), r.String(*d, "name", path),
                               r.String(*d, "namespace", path)});
   }
@@ -187,13 +195,8 @@ Result<AppProject> ParseAppProject(const Object& object) {
   if (whitelist_present) p.namespace_resource_whitelist = std::move(namespace_whitelist);
   p.namespace_resource_blacklist = r.GroupKinds(spec, "namespaceResourceBlacklist");
   p.source_namespaces = r.Strings(spec, "sourceNamespaces", "spec");
-  i = 0;
-  for (const JsonValue* d : r.List(spec, "destinationServiceAccounts", "spec")) {
-    std::string path = "spec.destinationServiceAccounts[" + std::to_string(i++) + "]";
-    if (!d->IsObject()) {
-      r.Fail(path, "expected a map with server, namespace and defaultServiceAccount");
-      break;
-    }
+  for (const auto& [d, path] : r.Maps(spec, "destinationServiceAccounts", "spec",
+                                      "a map with server, namespace and defaultServiceAccount")) {
     DestinationServiceAccount sa{r.String(*d, "server", path), r.String(*d, "namespace", path),
                                  r.String(*d, "defaultServiceAccount", path)};
     if (sa.default_service_account.empty()) {
@@ -201,13 +204,7 @@ Result<AppProject> ParseAppProject(const Object& object) {
     }
     p.destination_service_accounts.push_back(std::move(sa));
   }
-  i = 0;
-  for (const JsonValue* w : r.List(spec, "syncWindows", "spec")) {
-    std::string path = "spec.syncWindows[" + std::to_string(i++) + "]";
-    if (!w->IsObject()) {
-      r.Fail(path, "expected a map");
-      break;
-    }
+  for (const auto& [w, path] : r.Maps(spec, "syncWindows", "spec", "a map")) {
     SyncWindow window;
     std::string kind = r.String(*w, "kind", path);
     if (kind == "allow") {
@@ -233,13 +230,8 @@ Result<AppProject> ParseAppProject(const Object& object) {
       r.Fail("spec.orphanedResources", "expected a map with warn and ignore");
     } else {
       o.warn = r.Bool(*orphaned, "warn", "spec.orphanedResources");
-      size_t k = 0;
-      for (const JsonValue* item : r.List(*orphaned, "ignore", "spec.orphanedResources")) {
-        std::string path = "spec.orphanedResources.ignore[" + std::to_string(k++) + "]";
-        if (!item->IsObject()) {
-          r.Fail(path, "expected a map with group, kind and name");
-          break;
-        }
+      for (const auto& [item, path] : r.Maps(*orphaned, "ignore", "spec.orphanedResources",
+                                             "a map with group, kind and name")) {
         o.ignore.push_back({r.String(*item, "group", path), r.String(*item, "kind", path)});
         o.ignore_names.push_back(r.String(*item, "name", path));
       }

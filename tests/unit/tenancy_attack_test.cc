@@ -236,6 +236,46 @@ class TenancyAttackTest : public ::testing::Test {
     return out;
   }
 
+  /// Applies what the real `kubectl kustomize SOURCE_DIR/dir` renders (webhook configurations
+  /// left out: no webhook answers behind them here) and connects as the ServiceAccount
+  /// `ns`/`account` it creates; null with `*error` set when a step fails.
+  std::unique_ptr<HttpKubeClient> InstallAndConnectAs(const std::string& dir, const std::string& ns,
+                                                      const std::string& account,
+                                                      std::string* rendered, std::string* error) {
+    if (mlgitops::testing::RunCommand(
+            "kubectl kustomize " + mlgitops::testing::SourceDir() + "/" + dir, rendered, true) !=
+        0) {
+      *error = "kubectl kustomize: " + *rendered;
+      return nullptr;
+    }
+    auto objects = ParseManifests(*rendered, dir);
+    if (!objects.ok()) {
+      *error = objects.status().message();
+      return nullptr;
+    }
+    for (const Object& o : *objects) {
+      if (o.kind().find("WebhookConfiguration") != std::string::npos) continue;
+      auto applied = admin_->Apply(o, ApplyOptions());
+      if (!applied.ok()) {
+        *error = o.kind() + " " + o.name() + ": " + applied.status().message();
+        return nullptr;
+      }
+    }
+    kubesim::HttpResult issued = process_->Request(
+        "POST", "/api/v1/namespaces/" + ns + "/serviceaccounts/" + account + "/token", "{}");
+    if (issued.status != 201) {
+      *error = "TokenRequest: " + issued.body;
+      return nullptr;
+    }
+    auto client = process_->ConnectAs(
+        GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token"));
+    if (!client.ok()) {
+      *error = client.status().message();
+      return nullptr;
+    }
+    return std::move(*client);
+  }
+
   static TempDir* dir_;
   static kubesim::KubesimProcess* process_;
   static HttpKubeClient* admin_;
@@ -426,30 +466,15 @@ TEST_F(TenancyAttackTest, RequiredImpersonationRefusesUnmappedDestinations) {
 // controller's own account may not write any app object; it deploys only through the
 // ServiceAccounts projects map, and refuses apps whose project maps none.
 TEST_F(TenancyAttackTest, TheShippedControllerRbacActsOnlyThroughProjectServiceAccounts) {
-  std::string rendered;
-  ASSERT_EQ(mlgitops::testing::RunCommand(
-                "kubectl kustomize " + mlgitops::testing::SourceDir() + "/manifests/controller",
-                &rendered, true),
-            0)
-      << rendered;
-  auto objects = ParseManifests(rendered, "install");
-  ASSERT_TRUE(objects.ok()) << objects.status().message();
-  for (const Object& o : *objects) {
-    auto applied = admin_->Apply(o, ApplyOptions());
-    ASSERT_TRUE(applied.ok()) << o.kind() << " " << o.name() << ": " << applied.status().message();
-  }
-  kubesim::HttpResult issued = process_->Request(
-      "POST", "/api/v1/namespaces/mlgitops/serviceaccounts/mlgitops-controller/token", "{}");
-  ASSERT_EQ(issued.status, 201) << issued.body;
-  auto controller_client = process_->ConnectAs(
-      GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token"));
-  ASSERT_TRUE(controller_client.ok()) << controller_client.status().message();
+  std::string rendered, error;
+  auto controller_client = InstallAndConnectAs("manifests/controller", "mlgitops",
+                                               "mlgitops-controller", &rendered, &error);
+  ASSERT_NE(controller_client, nullptr) << error;
 
   // Its own identity cannot deploy anything.
-  auto direct = (*controller_client)
-                    ->Apply(ParseOne("apiVersion: v1\nkind: ConfigMap\n"
-                                     "metadata: {name: direct, namespace: imp}\n"),
-                            ApplyOptions());
+  auto direct = controller_client->Apply(ParseOne("apiVersion: v1\nkind: ConfigMap\n"
+                                                  "metadata: {name: direct, namespace: imp}\n"),
+                                         ApplyOptions());
   EXPECT_FALSE(direct.ok());
   EXPECT_TRUE(HasApiReason(direct.status(), "Forbidden")) << direct.status().message();
 
@@ -457,7 +482,7 @@ TEST_F(TenancyAttackTest, TheShippedControllerRbacActsOnlyThroughProjectServiceA
          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shipped-imp}\n");
   PutApp("team-a", "shipped-unmapped", "team-a", kTeamARepo, "team-a",
          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shipped-unmapped}\n");
-  Pass(/*require_impersonation=*/true, controller_client->get());
+  Pass(/*require_impersonation=*/true, controller_client.get());
   EXPECT_TRUE(admin_->Get(ObjectKey{{"", "v1", "ConfigMap"}, "imp", "shipped-imp"}).ok()) << log_;
   for (const std::string& act : ActsOn("configmaps", "shipped-imp")) {
     if (act.rfind("get 200 as kubesim-admin", 0) == 0) continue;  // this test's own check
@@ -551,27 +576,11 @@ TEST_F(TenancyAttackTest, AnApplicationSetCannotGenerateIntoAForbiddenDestinatio
 // manifests/webhook/project-check: the webhook's account may read the AppProjects it checks
 // Applications against, and nothing else in the control namespace.
 TEST_F(TenancyAttackTest, TheWebhookProjectCheckOverlayReadsOnlyAppProjects) {
-  std::string rendered;
-  ASSERT_EQ(mlgitops::testing::RunCommand("kubectl kustomize " + mlgitops::testing::SourceDir() +
-                                              "/manifests/webhook/project-check",
-                                          &rendered, true),
-            0)
-      << rendered;
+  std::string rendered, error;
+  auto webhook = InstallAndConnectAs("manifests/webhook/project-check", "mlgitops-webhook",
+                                     "mlgitops-webhook", &rendered, &error);
+  ASSERT_NE(webhook, nullptr) << error;
   EXPECT_NE(rendered.find("- --project-namespace=mlgitops"), std::string::npos) << rendered;
-  auto objects = ParseManifests(rendered, "webhook");
-  ASSERT_TRUE(objects.ok()) << objects.status().message();
-  for (const Object& o : *objects) {
-    if (o.kind() == "ValidatingWebhookConfiguration" || o.kind() == "MutatingWebhookConfiguration")
-      continue;  // no webhook runs behind them here
-    auto applied = admin_->Apply(o, ApplyOptions());
-    ASSERT_TRUE(applied.ok()) << o.kind() << " " << o.name() << ": " << applied.status().message();
-  }
-  kubesim::HttpResult issued = process_->Request(
-      "POST", "/api/v1/namespaces/mlgitops-webhook/serviceaccounts/mlgitops-webhook/token", "{}");
-  ASSERT_EQ(issued.status, 201) << issued.body;
-  auto webhook = process_->ConnectAs(
-      GetString(kubesim::testing::ParseOrFail(issued.body).json(), "status.token"));
-  ASSERT_TRUE(webhook.ok()) << webhook.status().message();
   Application app;
   app.name = "checked";
   app.namespace_ = "team-a";
@@ -580,11 +589,11 @@ TEST_F(TenancyAttackTest, TheWebhookProjectCheckOverlayReadsOnlyAppProjects) {
   source.repo_url = kTeamARepo;
   app.sources.push_back(source);
   app.destination = {"https://kubernetes.default.svc", "", "team-a"};
-  EXPECT_TRUE(ProjectForApplication(**webhook, "mlgitops", app).ok());
+  EXPECT_TRUE(ProjectForApplication(*webhook, "mlgitops", app).ok());
   app.destination.namespace_ = "kube-system";
-  EXPECT_EQ(ProjectForApplication(**webhook, "mlgitops", app).status().code(),
+  EXPECT_EQ(ProjectForApplication(*webhook, "mlgitops", app).status().code(),
             Status::Code::kInvalidArgument);
-  auto secrets = (*webhook)->List({"", "v1", "Secret"}, "mlgitops", ListOptions());
+  auto secrets = webhook->List({"", "v1", "Secret"}, "mlgitops", ListOptions());
   EXPECT_TRUE(HasApiReason(secrets.status(), "Forbidden")) << secrets.status().message();
 }
 
