@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config clang-format
           libcpp-httplib-dev libssl-dev libyaml-cpp-dev rapidjson-dev libgit2-dev
           libluajit-5.1-dev googletest libgtest-dev zlib1g-dev libbrotli-dev
-          git openssh-server wrk
+          git openssh-server wrk tzdata
           clang libclang-rt-14-dev)  # the fuzzer (tests/fuzz/run.sh): libFuzzer + ASan runtimes
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <map>
 
+#include "project/time_zone.h"
 #include "source/glob.h"
 
 namespace mlgitops {
@@ -245,22 +246,23 @@ bool WindowMatches(const SyncWindow& window, const Application& app) {
          (!d.name.empty() && AnyGlob(window.clusters, d.name));
 }
 
-Result<bool> WindowActive(const SyncWindow& window, int64_t now) {
-  if (!window.time_zone.empty() && window.time_zone != "UTC" && window.time_zone != "Etc/UTC") {
-    return Status::Unsupported("sync window " + Describe(window) + ": timeZone \"" +
-                               window.time_zone + "\" is not supported (only UTC)");
-  }
+Result<bool> WindowActive(const SyncWindow& window, int64_t now, const std::string& zoneinfo_dir) {
   auto schedule = CronSchedule::Parse(window.schedule);
   if (!schedule.ok()) return schedule.status().Prefixed("sync window");
   auto duration = ParseWindowDuration(window.duration);
   if (!duration.ok()) return duration.status().Prefixed("sync window " + window.schedule);
-  // Argo CD: open when the first firing after (now - duration) is before now.
-  int64_t next = schedule->Next(now - *duration);
-  return next >= 0 && next <= now;
+  auto offset = UtcOffsetAt(window.time_zone, now, zoneinfo_dir);
+  if (!offset.ok()) return offset.status().Prefixed("sync window " + Describe(window));
+  // Argo CD: the schedule is read in the window's time zone (the zone's offset now), and the
+  // window is open when the first firing after (now - duration) is before now.
+  int64_t local_now = now + *offset;
+  int64_t next = schedule->Next(local_now - *duration);
+  return next >= 0 && next < local_now;
 }
 
 Result<SyncWindowVerdict> CheckSyncWindows(const AppProject& project, const Application& app,
-                                           int64_t now, bool manual) {
+                                           int64_t now, bool manual,
+                                           const std::string& zoneinfo_dir) {
   SyncWindowVerdict verdict;
   bool any = false, open_deny = false, deny_manual = true, open_allow = false;
   bool closed_allow = false, closed_allow_manual = false;
@@ -268,7 +270,7 @@ Result<SyncWindowVerdict> CheckSyncWindows(const AppProject& project, const Appl
   for (const SyncWindow& w : project.sync_windows) {
     if (!WindowMatches(w, app)) continue;
     any = true;
-    auto active = WindowActive(w, now);
+    auto active = WindowActive(w, now, zoneinfo_dir);
     if (!active.ok()) return active.status();
     if (*active) verdict.active.push_back(Describe(w));
     if (w.kind == SyncWindowKind::kDeny && *active) {

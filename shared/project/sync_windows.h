@@ -10,6 +10,7 @@
 #include "app/application.h"
 #include "object/status.h"
 #include "project/app_project.h"
+#include "project/time_zone.h"
 
 namespace mlgitops {
 
@@ -41,9 +42,11 @@ Result<int64_t> ParseWindowDuration(const std::string& text);
 /// namespace `namespaces`, or its destination server or name `clusters` (globs).
 bool WindowMatches(const SyncWindow& window, const Application& app);
 
-/// Whether the window is open at `now`: it fired within the last `duration`. Errors name the
-/// bad schedule, duration or time zone (only UTC is supported).
-Result<bool> WindowActive(const SyncWindow& window, int64_t now);
+/// Whether the window is open at `now`: it fired within the last `duration`, the schedule read
+/// in the window's timeZone (zone files from `zoneinfo_dir`). Errors name the bad schedule,
+/// duration or time zone.
+Result<bool> WindowActive(const SyncWindow& window, int64_t now,
+                          const std::string& zoneinfo_dir = DefaultZoneinfoDir());
 
 struct SyncWindowVerdict {
   bool allowed = true;
@@ -57,6 +60,7 @@ struct SyncWindowVerdict {
 /// otherwise allow windows that exist but are closed block (manual syncs pass when one of them
 /// has manualSync); no window permits.
 Result<SyncWindowVerdict> CheckSyncWindows(const AppProject& project, const Application& app,
-                                           int64_t now, bool manual);
+                                           int64_t now, bool manual,
+                                           const std::string& zoneinfo_dir = DefaultZoneinfoDir());
 
 }  // namespace mlgitops

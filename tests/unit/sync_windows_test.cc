@@ -82,12 +82,35 @@ Application App(const std::string& name = "fraud") {
 TEST(SyncWindows, AWindowIsOpenForItsDurationAfterEachFiring) {
   SyncWindow nightly = Window(SyncWindowKind::kDeny, "0 22 * * *", "1h");
   EXPECT_TRUE(*WindowActive(nightly, kTuesday2213));
-  EXPECT_TRUE(*WindowActive(nightly, kTuesday2200));
-  EXPECT_FALSE(*WindowActive(nightly, kTuesday2200 + 3600 + 1));
+  // Argo CD: open once the firing is strictly before now, closed from firing + duration on.
+  EXPECT_FALSE(*WindowActive(nightly, kTuesday2200));
+  EXPECT_TRUE(*WindowActive(nightly, kTuesday2200 + 1));
+  EXPECT_TRUE(*WindowActive(nightly, kTuesday2200 + 3599));
+  EXPECT_FALSE(*WindowActive(nightly, kTuesday2200 + 3600));
   EXPECT_FALSE(*WindowActive(nightly, kTuesday2200 - 1));
-  SyncWindow zoned = nightly;
-  zoned.time_zone = "Europe/Berlin";
-  EXPECT_EQ(WindowActive(zoned, kTuesday2213).status().code(), Status::Code::kUnsupported);
+}
+
+// timeZone: the schedule is read in the zone's offset at the time (Argo CD's
+// scheduleOffsetByTimeZone), from the system's TZif files.
+TEST(SyncWindows, TimeZonesShiftTheSchedule) {
+  SyncWindow berlin = Window(SyncWindowKind::kDeny, "0 22 * * *", "1h");
+  berlin.time_zone = "Europe/Berlin";                       // CET, UTC+1, in November
+  EXPECT_FALSE(*WindowActive(berlin, kTuesday2213));        // 23:13 in Berlin
+  EXPECT_TRUE(*WindowActive(berlin, kTuesday2200 - 1800));  // 22:30 in Berlin
+  SyncWindow summer = berlin;                               // CEST, UTC+2, in July
+  constexpr int64_t kJuly2030Utc = 1'689'366'600;           // 2023-07-14T20:30:00Z
+  EXPECT_TRUE(*WindowActive(summer, kJuly2030Utc));
+  EXPECT_FALSE(*WindowActive(summer, kJuly2030Utc + 3600));
+  auto offset = UtcOffsetAt("America/New_York", kTuesday2213, DefaultZoneinfoDir());
+  ASSERT_TRUE(offset.ok()) << offset.status().message();
+  EXPECT_EQ(*offset, -5 * 3600);
+  for (const char* bad : {"Mars/Olympus", "../../etc/passwd", "/etc/localtime"}) {
+    SyncWindow w = berlin;
+    w.time_zone = bad;
+    auto active = WindowActive(w, kTuesday2213);
+    EXPECT_EQ(active.status().code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_NE(active.status().message().find(bad), std::string::npos) << active.status().message();
+  }
 }
 
 TEST(SyncWindows, DenyBeatsAllowAndManualSyncNeedsEveryOpenDenyToAllowIt) {
