@@ -2,6 +2,7 @@
 #include "source/repo_cache.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,6 +96,18 @@ Status RemoveTree(const std::string& path) {
   fs::remove_all(path, ec);
   if (ec) return Status::IOError(path + ": cannot remove: " + ec.message());
   return Status::OK();
+}
+
+ScratchDir::ScratchDir(const std::string& parent, const std::string& prefix) {
+  std::error_code ec;
+  std::string base = parent.empty() ? fs::temp_directory_path(ec).string() : parent;
+  if (ec) return;
+  std::string pattern = base + "/" + prefix + "XXXXXX";
+  if (::mkdtemp(pattern.data())) path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  if (!path_.empty()) (void)RemoveTree(path_);
 }
 
 bool PathExists(const std::string& path) {

@@ -45,25 +45,6 @@ Result<SourceTool> DetectSourceTool(const std::string& source_dir,
 
 namespace {
 
-/// A scratch directory removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::error_code ec;
-    std::string pattern = (fs::temp_directory_path(ec) / "mlgitops-render-XXXXXX").string();
-    if (::mkdtemp(pattern.data())) path_ = pattern;
-  }
-  ~ScratchDir() {
-    if (!path_.empty()) (void)RemoveTree(path_);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 /// The kustomize options of an Application the generated overlay carries.
 constexpr const char* kOverlayOptions[] = {"namePrefix",       "nameSuffix", "namespace",
                                            "images",           "replicas",   "commonLabels",
@@ -196,7 +177,7 @@ Result<std::vector<Object>> RenderKustomize(const std::string& source_dir,
                                             const ApplicationSource& source,
                                             const ToolRenderContext& ctx) {
   ProcessRequest request;
-  ScratchDir overlay;
+  ScratchDir overlay("", "mlgitops-render-");
   std::string target = source_dir;
   if (source.kustomize) {
     const ApplicationSourceKustomize& k = *source.kustomize;
@@ -308,7 +289,7 @@ Result<std::vector<std::string>> HelmTemplateArgs(const std::string& chart_dir,
 Result<std::vector<Object>> RenderHelm(const std::string& chart_dir,
                                        const ApplicationSource& source,
                                        const ToolRenderContext& ctx) {
-  ScratchDir scratch;
+  ScratchDir scratch("", "mlgitops-render-");
   std::string values_file;
   if (source.helm && (!source.helm->values_object.empty() || !source.helm->values.empty())) {
     if (scratch.path().empty()) return Status::IOError(ctx.display + ": no temporary directory");
