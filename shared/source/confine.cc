@@ -31,7 +31,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
 }
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
-  if (dir.empty()) return name;
+  // An absolute name stays absolute, so containment checks still see it as one.
+  if (dir.empty() || (!name.empty() && name[0] == '/')) return name;
   return name.empty() ? dir : dir + "/" + name;
 }
 

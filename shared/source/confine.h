@@ -14,7 +14,7 @@ namespace mlgitops {
 
 /// `path` split on '/', empty parts dropped.
 std::vector<std::string> SplitPath(const std::string& path);
-/// `dir/name`, either side possibly empty.
+/// `dir/name`, either side possibly empty; an absolute `name` is returned as it is.
 std::string JoinPath(const std::string& dir, const std::string& name);
 /// realpath(3): the canonical path, or nullopt with `*error` set to errno.
 std::optional<std::string> CanonicalPath(const std::string& path, int* error);

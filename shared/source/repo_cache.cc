@@ -115,13 +115,4 @@ bool PathExists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-bool PathInside(const std::string& path, const std::string& root) {
-  std::error_code ec;
-  std::string real_root = fs::weakly_canonical(root, ec).string();
-  if (ec) return false;
-  std::string real = fs::weakly_canonical(path, ec).string();
-  if (ec) return false;
-  return real == real_root || real.rfind(real_root + "/", 0) == 0;
-}
-
 }  // namespace mlgitops

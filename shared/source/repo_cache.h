@@ -34,8 +34,6 @@ Result<std::string> ReadWholeFile(const std::string& path);
 /// rm -rf, making read-only directories writable first; a missing path is fine.
 Status RemoveTree(const std::string& path);
 bool PathExists(const std::string& path);
-/// Whether `path`, with symlinks and ".." resolved, is `root` or below it.
-bool PathInside(const std::string& path, const std::string& root);
 /// A fresh unique name beside `path` for staging (".tmp-<pid>-<counter>-<name>").
 std::string StagingPath(const std::string& path);
 
