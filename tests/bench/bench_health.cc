@@ -26,15 +26,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One application as a dump holds it: five objects (Deployment, ReplicaSet, two Pods, Service),
-// every one in one namespace and carrying a label they all share.
+// One application as a dump holds it: five objects (a model-serving Deployment, its ReplicaSet,
+// two Pods, a Service taking the Deployment's role), all in one namespace and all carrying a
+// label they share, so both child finding and role following are exercised.
 void WriteApp(std::ostream& y, int i) {
   std::string a = "app-" + std::to_string(i);
   std::string labels = "{team: ml, app: " + a + "}";
   y << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " << a
     << ", namespace: ml, uid: d-" << a
-    << "}\nspec:\n  replicas: 2\n  selector: {matchLabels: " << labels
-    << "}\n  template: {metadata: {labels: " << labels
+    << ", labels: {mlgitops.io/role: model-serving}}\nspec:\n  replicas: 2\n"
+       "  selector: {matchLabels: "
+    << labels << "}\n  template: {metadata: {labels: " << labels
     << "}, spec: {containers: [{name: c, image: x}]}}\nstatus: {replicas: 2, readyReplicas: 2, "
        "updatedReplicas: 2, availableReplicas: 2}\n";
   y << "---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: " << a
