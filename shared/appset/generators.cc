@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "object/yaml_loader.h"
+#include "source/confine.h"
 
 namespace mlgitops {
 
@@ -250,9 +251,13 @@ bool MatchFrom(std::string_view p, std::string_view s) {
 }
 
 // Directories and files of a checkout, relative, sorted; anything under a dot-entry is skipped.
+// A symbolic link counts as what it leads to when that stays inside the checkout (and is never
+// descended into); links leading out are listed apart, so a generator selecting one refuses it
+// without reading it. Dangling links are left out.
 struct TreeListing {
   std::vector<std::string> dirs;
   std::vector<std::string> files;
+  std::vector<std::string> outside;
 };
 
 Result<TreeListing> ListTree(const std::string& root) {
@@ -267,15 +272,29 @@ Result<TreeListing> ListTree(const std::string& root) {
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    std::string rel = fs::relative(it->path(), root, ec).generic_string();
-    if (it->is_directory(ec)) {
+    // Lexical: fs::relative would resolve a link to where it leads.
+    std::string rel = it->path().lexically_relative(root).generic_string();
+    fs::file_status st = it->symlink_status(ec);
+    if (!ec && fs::is_symlink(st)) {
+      auto target = ResolveInside(root, rel, rel);
+      if (!target.ok()) {
+        Status::Code code = target.status().code();
+        if (code == Status::Code::kInvalidArgument) out.outside.push_back(rel);
+        if (code == Status::Code::kInvalidArgument || code == Status::Code::kNotFound) continue;
+        return target.status();
+      }
+      st = fs::status(*target, ec);
+    }
+    if (ec) return Status::IOError(rel + ": " + ec.message());
+    if (fs::is_directory(st)) {
       out.dirs.push_back(rel);
-    } else if (it->is_regular_file(ec)) {
+    } else if (fs::is_regular_file(st)) {
       out.files.push_back(rel);
     }
   }
   std::sort(out.dirs.begin(), out.dirs.end());
   std::sort(out.files.begin(), out.files.end());
+  std::sort(out.outside.begin(), out.outside.end());
   return out;
 }
 
@@ -287,6 +306,20 @@ bool Selected(const std::vector<GitPathPattern>& patterns, const std::string& pa
     included = true;
   }
   return included;
+}
+
+// A selected path that is a link leading out of the repository: refused before anything is
+// read, naming the generator, the link and the rule (never the target).
+Status RefuseOutsideLinks(const std::vector<GitPathPattern>& patterns, const TreeListing& listing,
+                          const std::string& where) {
+  for (const std::string& link : listing.outside) {
+    if (Selected(patterns, link)) {
+      return Status::InvalidArgument(where + " (" + link +
+                                     "): symbolic link points outside the repository root; "
+                                     "generators read nothing outside the repository");
+    }
+  }
+  return Status::OK();
 }
 
 // path, path.basename, path[n] ... for a directory (and the file in it, for files).
@@ -343,11 +376,16 @@ Result<GitSnapshot> Checkout(const GeneratorSpec& spec, GeneratorContext& contex
 Result<std::vector<ParamSet>> RunGitFiles(const GeneratorSpec& spec, GeneratorContext& context,
                                           const GitSnapshot& snapshot, const TreeListing& listing) {
   bool go = context.template_options.go_template;
+  Status refused = RefuseOutsideLinks(spec.git.files, listing, spec.where + ".git.files");
+  if (!refused.ok()) return refused;
   std::vector<ParamSet> sets;
   for (const std::string& file : listing.files) {
     if (!Selected(spec.git.files, file)) continue;
     std::string origin = spec.where + ".git.files (" + file + ")";
-    auto text = ReadFileLimited(snapshot.dir + "/" + file, context.limits.max_file_bytes, file);
+    // Resolved again at the read, so no path can be read that was not checked.
+    auto real = ResolveInside(snapshot.dir, file, origin);
+    if (!real.ok()) return real.status();
+    auto text = ReadFileLimited(*real, context.limits.max_file_bytes, file);
     if (!text.ok()) return text.status();
     auto docs = ParseYamlStream(
         *text,
@@ -387,6 +425,9 @@ Result<std::vector<ParamSet>> RunGit(const GeneratorSpec& spec, GeneratorContext
   auto listing = ListTree(snapshot->dir);
   if (!listing.ok()) return listing.status();
   if (!spec.git.files.empty()) return RunGitFiles(spec, context, *snapshot, *listing);
+  Status refused =
+      RefuseOutsideLinks(spec.git.directories, *listing, spec.where + ".git.directories");
+  if (!refused.ok()) return refused;
   bool go = context.template_options.go_template;
   std::vector<ParamSet> sets;
   for (const std::string& dir : listing->dirs) {

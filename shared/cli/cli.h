@@ -15,10 +15,12 @@
 
 namespace mlgitops {
 
-/// Exit codes: 0 ok, 1 findings/unhealthy/differences, 2 usage or input error.
+/// Exit codes: 0 ok, 1 findings/unhealthy/differences, 2 usage or input error, 130 stopped by
+/// SIGINT or SIGTERM (as a shell reports a Ctrl-C).
 constexpr int kExitOk = 0;
 constexpr int kExitFindings = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
 
 using ConnectFn =
     std::function<Result<std::unique_ptr<KubeClient>>(const KubeconfigOptions& options)>;

@@ -370,7 +370,7 @@ int RunWait(CommandContext& ctx) {
       return kExitTimeout;
     }
     for (int64_t waited = 0; waited < *interval * 10; ++waited) {
-      if (ctx.env.interrupted && ctx.env.interrupted->load()) return 130;
+      if (ctx.env.interrupted && ctx.env.interrupted->load()) return kExitInterrupted;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }

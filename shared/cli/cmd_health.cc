@@ -3,6 +3,10 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <atomic>
+#include <optional>
+#include <utility>
+
 #include "cli/cli.h"
 #include "cli/command_util.h"
 #include "health/children.h"
@@ -48,14 +52,21 @@ bool CountsAsUnhealthy(HealthCode code) {
          code == HealthCode::kUnknown;
 }
 
-std::vector<HealthRow> AssessFile(const std::vector<Object>& objects,
-                                  const Conventions& conventions, const HealthAssessor& assessor,
-                                  int64_t now) {
+// Every object of a file, children found through one index (a scan per object would make a
+// large dump quadratic). Stops between objects once `interrupted` is set: nullopt then.
+std::optional<std::vector<HealthRow>> AssessFile(const std::vector<Object>& objects,
+                                                 const Conventions& conventions,
+                                                 const HealthAssessor& assessor, int64_t now,
+                                                 const std::atomic<bool>* interrupted) {
+  auto stopped = [interrupted] { return interrupted && interrupted->load(); };
   std::vector<Classified> classes = Classify(objects, conventions);
+  ChildIndex index(objects);
   std::vector<HealthRow> rows;
+  rows.reserve(objects.size());
   for (size_t i = 0; i < objects.size(); ++i) {
+    if (stopped()) return std::nullopt;
     HealthContext hc;
-    hc.children = FindChildren(objects[i], objects);
+    hc.children = index.Children(objects[i]);
     hc.now_unix = now;
     hc.role = classes[i].role;
     rows.push_back(
@@ -99,7 +110,13 @@ int RunHealth(CommandContext& ctx) {
   if (!live) {
     auto objects = LoadManifestFile(file);
     if (!objects.ok()) return ctx.Fail(objects.status().message());
-    rows = AssessFile(*objects, *conventions, assessor, now);
+    auto assessed = AssessFile(*objects, *conventions, assessor, now, ctx.env.interrupted);
+    if (!assessed) {
+      ctx.err.Line("health interrupted: stopped before every object of " + file +
+                   " was assessed; nothing printed");
+      return kExitInterrupted;
+    }
+    rows = std::move(*assessed);
   } else {
     auto client = Connect(ctx);
     if (!client.ok()) return ctx.Fail(client.status().message());

@@ -15,8 +15,6 @@ namespace mlgitops {
 
 namespace {
 
-constexpr int kExitInterrupted = 130;
-
 Result<std::chrono::milliseconds> DurationFlag(const CommandContext& ctx, const std::string& name,
                                                std::chrono::milliseconds fallback) {
   if (!ctx.flags.Has(name)) return fallback;

@@ -1,8 +1,11 @@
 // Role and wave classification of objects under the ML conventions.
 #include "policy/conventions.h"
 
+#include <algorithm>
 #include <limits>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 namespace mlgitops {
 
@@ -251,28 +254,121 @@ Classified ClassifyObject(const Object& obj, const Conventions& conventions) {
   return c;
 }
 
-std::vector<Classified> Classify(const std::vector<Object>& objects,
-                                 const Conventions& conventions) {
+namespace {
+
+// The role-bearing workloads of a set, indexed so a Service, PDB, HPA or ScaledObject looks
+// only at the workloads it could serve, not at every workload of its namespace: with one
+// Service per Deployment a scan per follower made Classify quadratic. Buckets hold indexes
+// into the objects in ascending order, so the first match is the first in input order.
+class WorkloadIndex {
+ public:
+  using Bucket = std::vector<size_t>;
+
+  void Add(const Object& workload, size_t i) {
+    std::string ns = workload.namespace_();
+    by_namespace_[ns].push_back(i);
+    by_target_[Key(ns, workload.kind(), workload.name())].push_back(i);
+    const JsonValue* labels = PodTemplateLabels(workload);
+    if (!labels || !labels->IsObject()) return;
+    for (const auto& m : labels->GetObject()) {
+      if (!m.value.IsString()) continue;
+      by_label_[Key(ns, m.name.GetString(), m.value.GetString())].push_back(i);
+      by_label_key_[Key(ns, m.name.GetString(), "")].push_back(i);
+    }
+  }
+
+  // Ascending workload indexes holding every workload `follower` could serve: a bucket of the
+  // index, or `*scratch` when a union of buckets had to be made (an `In` expression).
+  const Bucket& Candidates(const Object& follower, Link link, Bucket* scratch) const {
+    static const Bucket kNone;
+    std::string ns = follower.namespace_();
+    const JsonValue& spec = follower.json();
+    if (link == Link::kScaleTarget) {
+      std::string kind = GetString(spec, "spec.scaleTargetRef.kind", "Deployment");
+      return Lookup(by_target_, Key(ns, kind, GetString(spec, "spec.scaleTargetRef.name")));
+    }
+    const JsonValue* selector = Find(spec, "spec.selector");
+    if (!selector || !selector->IsObject()) return kNone;
+    const JsonValue* labels =
+        link == Link::kServiceSelector ? selector : Find(*selector, "matchLabels");
+    const Bucket* best = nullptr;
+    auto consider = [&best](const Bucket* option) {
+      if (!best || option->size() < best->size()) best = option;
+    };
+    if (labels && labels->IsObject()) {
+      for (const auto& m : labels->GetObject()) {
+        if (!m.value.IsString()) return kNone;  // MatchesLabelMap matches nothing then
+        consider(&Lookup(by_label_, Key(ns, m.name.GetString(), m.value.GetString())));
+      }
+    }
+    const JsonValue* expressions =
+        link == Link::kLabelSelector ? Find(*selector, "matchExpressions") : nullptr;
+    if (expressions && expressions->IsArray()) {
+      for (const JsonValue& e : expressions->GetArray()) {
+        std::string key = MemberString(e, "key");
+        std::string op = MemberString(e, "operator");
+        if (op == "Exists") consider(&Lookup(by_label_key_, Key(ns, key, "")));
+        const JsonValue* values = Find(e, "values");
+        if (op != "In" || !values || !values->IsArray()) continue;
+        scratch->clear();
+        for (const JsonValue& v : values->GetArray()) {
+          if (!v.IsString()) continue;
+          const Bucket& b = Lookup(by_label_, Key(ns, key, v.GetString()));
+          scratch->insert(scratch->end(), b.begin(), b.end());
+        }
+        std::sort(scratch->begin(), scratch->end());
+        scratch->erase(std::unique(scratch->begin(), scratch->end()), scratch->end());
+        consider(scratch);
+        break;  // one union is enough: the scratch is not shared between options
+      }
+    }
+    if (best) return *best;
+    // A Service with an empty selector serves nothing; an empty (or NotIn-only) label
+    // selector may match any workload of the namespace.
+    if (link == Link::kServiceSelector) return kNone;
+    return Lookup(by_namespace_, ns);
+  }
+
+ private:
+  static std::string Key(std::string_view a, std::string_view b, std::string_view c) {
+    std::string key(a);
+    key.append(1, '\x1f').append(b).append(1, '\x1f').append(c);
+    return key;
+  }
+  static const Bucket& Lookup(const std::unordered_map<std::string, Bucket>& map,
+                              const std::string& key) {
+    static const Bucket kEmpty;
+    auto it = map.find(key);
+    return it == map.end() ? kEmpty : it->second;
+  }
+
+  std::unordered_map<std::string, Bucket> by_namespace_;  // ns
+  std::unordered_map<std::string, Bucket> by_target_;     // ns, kind, name
+  std::unordered_map<std::string, Bucket> by_label_;      // ns, pod template label, value
+  std::unordered_map<std::string, Bucket> by_label_key_;  // ns, pod template label
+};
+
+}  // namespace
+
+std::vector<Classified> Classify(const std::vector<Object>& objects, const Conventions& conventions,
+                                 ClassifyStats* stats) {
   std::vector<Classified> classes;
   classes.reserve(objects.size());
-  std::unordered_map<std::string, std::vector<size_t>> workloads_by_namespace;
+  WorkloadIndex workloads;
   for (size_t i = 0; i < objects.size(); ++i) {
     classes.push_back(OwnRole(objects[i], conventions));
-    if (IsComponentWorkload(objects[i]) && !classes[i].role.empty()) {
-      workloads_by_namespace[objects[i].namespace_()].push_back(i);
-    }
+    if (IsComponentWorkload(objects[i]) && !classes[i].role.empty()) workloads.Add(objects[i], i);
   }
   for (size_t i = 0; i < objects.size(); ++i) {
     Link link = classes[i].role_source == RoleSource::kNone ? LinkOf(objects[i]) : Link::kNone;
     if (link != Link::kNone) {
-      auto candidates = workloads_by_namespace.find(objects[i].namespace_());
-      if (candidates != workloads_by_namespace.end()) {
-        for (size_t w : candidates->second) {
-          if (!Serves(objects[i], link, objects[w])) continue;
-          classes[i].role = classes[w].role;
-          classes[i].role_source = RoleSource::kTarget;
-          break;
-        }
+      WorkloadIndex::Bucket scratch;
+      for (size_t w : workloads.Candidates(objects[i], link, &scratch)) {
+        if (stats) ++stats->link_checks;
+        if (!Serves(objects[i], link, objects[w])) continue;
+        classes[i].role = classes[w].role;
+        classes[i].role_source = RoleSource::kTarget;
+        break;
       }
     }
     SetWave(objects[i], conventions, classes[i]);

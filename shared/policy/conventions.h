@@ -126,11 +126,17 @@ bool IsApplicationObject(const Object& obj);
 /// platform, so it gets no inferred role and no role wave.
 bool IsSyncHook(const Object& obj);
 
+/// The work Classify did: workloads checked against a Service, PDB, HPA or ScaledObject.
+struct ClassifyStats {
+  size_t link_checks = 0;
+};
+
 /// Role and wave of every object, index for index. Services, HPAs, PDBs and KEDA ScaledObjects
 /// without a role of their own take the role of the Deployment/StatefulSet they select or
-/// target in the same namespace (the first one, in input order).
-std::vector<Classified> Classify(const std::vector<Object>& objects,
-                                 const Conventions& conventions);
+/// target in the same namespace (the first one, in input order). The workloads are indexed by
+/// pod template labels and names, so each of those looks only at workloads it could serve.
+std::vector<Classified> Classify(const std::vector<Object>& objects, const Conventions& conventions,
+                                 ClassifyStats* stats = nullptr);
 /// One object without the others (admission): nothing takes a role from its targets.
 Classified ClassifyObject(const Object& obj, const Conventions& conventions);
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <utility>
 
+#include "source/confine.h"
 #include "source/directory.h"
 #include "source/git_repo.h"
 #include "source/repo_cache.h"
@@ -199,15 +200,13 @@ class Pipeline {
   Result<std::vector<Object>> Render(size_t i, const SourceCheckout& checkout) {
     const ApplicationSource& source = app_.sources[i];
     std::string display = Display(i);
-    std::string source_dir = checkout.dir + (source.path.empty() ? "" : "/" + source.path);
-    if (!source.path.empty() && (source.path[0] == '/' || !PathInside(source_dir, checkout.dir))) {
-      return Status::InvalidArgument(display + ": path leaves the repository");
-    }
-    if (!PathExists(source_dir)) {
+    auto resolved = ResolveInside(checkout.dir, source.path, display + ": path " + source.path);
+    if (!resolved.ok() && resolved.status().code() == Status::Code::kNotFound) {
       return Status::NotFound(display + ": path " + source.path + " does not exist at " +
                               checkout.commit.substr(0, 12));
     }
-    auto tool = DetectSourceTool(source_dir, source);
+    if (!resolved.ok()) return resolved.status();
+    auto tool = DetectSourceTool(*resolved, source);
     if (!tool.ok()) return tool.status().Prefixed(display);
     if (*tool == SourceTool::kDirectory) {
       ApplicationSource plain = source;
@@ -217,11 +216,16 @@ class Pipeline {
       if (!objects.ok()) return objects.status().Prefixed(display);
       return objects;
     }
+    // Tools run on a private copy: checkouts sit at predictable cache paths, and a tool given
+    // the shared one could be pointed at another application's checkout beside it.
+    auto copy = PrivateCheckout::Make(checkout.dir, cache_root_ + "/renders");
+    if (!copy.ok()) return copy.status().Prefixed(display);
+    std::string source_dir = JoinPath(copy->root(), *NormalizeInside(source.path));
     ToolRenderContext ctx;
     ctx.runner = runner_;
     ctx.app_name = app_.name;
     ctx.destination_namespace = app_.destination.namespace_;
-    ctx.repo_root = checkout.dir;
+    ctx.repo_root = copy->root();
     ctx.ref_roots = ref_roots_;
     ctx.display = display;
     ctx.limits = options_.limits;

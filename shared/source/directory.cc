@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <utility>
 
+#include "source/confine.h"
 #include "source/glob.h"
 
 namespace mlgitops {
@@ -22,68 +22,9 @@ namespace {
 
 constexpr char kSkipMarker[] = "+argocd:skip-file-rendering";
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
-}
-
-std::string JoinPath(const std::string& dir, const std::string& name) {
-  if (dir.empty()) return name;
-  return name.empty() ? dir : dir + "/" + name;
-}
-
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Component-wise, so "/a/repo-evil" is not inside "/a/repo". Both paths are canonical.
-bool IsWithin(const std::string& root, const std::string& path) {
-  std::vector<std::string> r = SplitPath(root), p = SplitPath(path);
-  return p.size() >= r.size() && std::equal(r.begin(), r.end(), p.begin());
-}
-
-// The part of canonical `path` below canonical `root` ("" for the root itself).
-std::string RelativeTo(const std::string& root, const std::string& path) {
-  std::vector<std::string> r = SplitPath(root), p = SplitPath(path);
-  std::string out;
-  for (size_t i = r.size(); i < p.size(); ++i) out = JoinPath(out, p[i]);
-  return out;
-}
-
-std::optional<std::string> RealPath(const std::string& path, int* error) {
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr) {
-    *error = errno;
-    return std::nullopt;
-  }
-  return std::string(buf);
-}
-
-// Normalizes a relative `path` lexically; nullopt when it is absolute or `..` climbs above it.
-std::optional<std::string> NormalizeInside(const std::string& path) {
-  if (!path.empty() && path[0] == '/') return std::nullopt;
-  std::vector<std::string> kept;
-  for (const std::string& part : SplitPath(path)) {
-    if (part == ".") continue;
-    if (part != "..") {
-      kept.push_back(part);
-    } else if (kept.empty()) {
-      return std::nullopt;
-    } else {
-      kept.pop_back();
-    }
-  }
-  std::string out;
-  for (const std::string& part : kept) out = JoinPath(out, part);
-  return out;
 }
 
 std::string ShownPath(const std::string& rel) { return rel.empty() ? "." : rel; }
@@ -104,26 +45,21 @@ std::string PathSubject(const std::string& repo_root, const std::string& path) {
 
 Result<AppDir> ResolveAppDir(const std::string& repo_root, const std::string& path) {
   int error = 0;
-  auto root = RealPath(repo_root, &error);
+  auto root = CanonicalPath(repo_root, &error);
   if (!root) {
     return Status::NotFound(repo_root + ": repository root not found: " + std::strerror(error));
   }
   std::string quoted = PathSubject(repo_root, path);
-  auto logical = NormalizeInside(path);
-  if (!logical) return Status::InvalidArgument(quoted + ": leaves the repository root");
-  auto real = RealPath(JoinPath(*root, *logical), &error);
-  if (!real && error == ENOENT) return Status::NotFound(quoted + ": app path does not exist");
-  if (!real) return Status::IOError(quoted + ": " + std::strerror(error));
-  if (!IsWithin(*root, *real)) {
-    return Status::InvalidArgument(quoted +
-                                   ": resolves outside the repository root through a "
-                                   "symbolic link");
+  auto real = ResolveInside(*root, path, quoted);
+  if (!real.ok() && real.status().code() == Status::Code::kNotFound) {
+    return Status::NotFound(quoted + ": app path does not exist");
   }
+  if (!real.ok()) return real.status();
   struct stat st;
   if (::stat(real->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument(quoted + ": app path is not a directory");
   }
-  return AppDir{*root, *real, *logical, quoted};
+  return AppDir{*root, *real, *NormalizeInside(path), quoted};
 }
 
 // A source this renderer must not pretend to render.
@@ -284,19 +220,12 @@ Status Walker::Visit(const Entry& entry, int depth) {
   return Status::OK();  // sockets, FIFOs, devices: never opened
 }
 
-// True when a (dangling) link's text could point outside the root: absolute, or climbing
-// above it from the link's own directory.
-bool LinkTextEscapes(const std::string& link_dir_rel, const std::string& target) {
-  if (!target.empty() && target[0] == '/') return true;
-  return !NormalizeInside(JoinPath(link_dir_rel, target)).has_value();
-}
-
 Status Walker::VisitSymlink(const Entry& entry, int depth) {
   // Names the link only: the target path may itself be sensitive.
   auto outside =
       Status::InvalidArgument(entry.display + ": symbolic link points outside the repository root");
   int error = 0;
-  auto target = RealPath(entry.real, &error);
+  auto target = CanonicalPath(entry.real, &error);
   if (!target) {
     if (error == ELOOP) return Status::InvalidArgument(entry.display + ": symbolic link loop");
     if (error != ENOENT) return Status::IOError(entry.display + ": " + std::strerror(error));

@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "source/confine.h"
+
 namespace mlgitops {
 
 Result<std::vector<Object>> RenderLocal(const Application& app, const std::string& local_dir,
@@ -51,7 +53,11 @@ Result<std::vector<Object>> RenderFromLocalRoot(const Application& app, const st
                                                 const LoadLimits& limits, std::string* dir) {
   std::string path = app.sources.empty() ? "" : app.sources.front().path;
   *dir = path.empty() || path == "." ? root : root + "/" + path;
-  auto objects = RenderLocal(app, *dir, limits);
+  // The path comes from the Application, not from whoever chose the root: it may not leave
+  // the root by "..", an absolute path or a symbolic link.
+  auto confined = ResolveInside(root, path, "spec.source.path \"" + path + "\"");
+  if (!confined.ok()) return confined.status().Prefixed(app.DisplayName());
+  auto objects = RenderLocal(app, *confined, limits);
   if (!objects.ok()) return objects.status().Prefixed(app.DisplayName());
   Status unique = CheckNoDuplicates(*objects);
   if (!unique.ok()) return unique.Prefixed(app.DisplayName());

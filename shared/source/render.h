@@ -32,7 +32,8 @@ Result<std::vector<Object>> RenderLocal(const Application& app, const std::strin
 
 /// Renders `app` from `root`/<its first source's path> (a checkout of the apps' repository, as
 /// the controller's and appset's --local-root give), duplicates refused; `*dir` gets the
-/// directory rendered. Errors name the app.
+/// directory rendered. A path leaving `root` (absolute, "..", a symbolic link leading out) is
+/// refused (InvalidArgument). Errors name the app.
 Result<std::vector<Object>> RenderFromLocalRoot(const Application& app, const std::string& root,
                                                 const LoadLimits& limits, std::string* dir);
 

@@ -2,6 +2,7 @@
 #include "source/repo_cache.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,18 +98,21 @@ Status RemoveTree(const std::string& path) {
   return Status::OK();
 }
 
+ScratchDir::ScratchDir(const std::string& parent, const std::string& prefix) {
+  std::error_code ec;
+  std::string base = parent.empty() ? fs::temp_directory_path(ec).string() : parent;
+  if (ec) return;
+  std::string pattern = base + "/" + prefix + "XXXXXX";
+  if (::mkdtemp(pattern.data())) path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  if (!path_.empty()) (void)RemoveTree(path_);
+}
+
 bool PathExists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
-}
-
-bool PathInside(const std::string& path, const std::string& root) {
-  std::error_code ec;
-  std::string real_root = fs::weakly_canonical(root, ec).string();
-  if (ec) return false;
-  std::string real = fs::weakly_canonical(path, ec).string();
-  if (ec) return false;
-  return real == real_root || real.rfind(real_root + "/", 0) == 0;
 }
 
 }  // namespace mlgitops

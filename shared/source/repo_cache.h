@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "object/status.h"
 
@@ -33,9 +34,24 @@ Result<std::string> ReadWholeFile(const std::string& path);
 /// rm -rf, making read-only directories writable first; a missing path is fine.
 Status RemoveTree(const std::string& path);
 bool PathExists(const std::string& path);
-/// Whether `path`, with symlinks and ".." resolved, is `root` or below it.
-bool PathInside(const std::string& path, const std::string& root);
 /// A fresh unique name beside `path` for staging (".tmp-<pid>-<counter>-<name>").
 std::string StagingPath(const std::string& path);
+
+/// A fresh directory made by mkdtemp (mode 0700, unguessable name) under `parent` (the
+/// system's temporary directory when ""), removed with everything in it on destruction.
+/// path() is "" when it could not be made.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& parent = "", const std::string& prefix = "mlgitops-");
+  ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ScratchDir& operator=(ScratchDir&&) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace mlgitops

@@ -3,8 +3,6 @@
 #include "source/tool_render.h"
 
 #include <rapidjson/document.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -12,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "source/confine.h"
+#include "source/kustomize_paths.h"
 #include "source/repo_cache.h"
 
 namespace mlgitops {
@@ -48,25 +48,6 @@ Result<SourceTool> DetectSourceTool(const std::string& source_dir,
 }
 
 namespace {
-
-/// A scratch directory removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::error_code ec;
-    std::string pattern = (fs::temp_directory_path(ec) / "mlgitops-render-XXXXXX").string();
-    if (::mkdtemp(pattern.data())) path_ = pattern;
-  }
-  ~ScratchDir() {
-    if (!path_.empty()) (void)RemoveTree(path_);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 /// The kustomize options of an Application the generated overlay carries.
 constexpr const char* kOverlayOptions[] = {"namePrefix",       "nameSuffix", "namespace",
@@ -226,8 +207,13 @@ Result<std::vector<Object>> RunTool(const ToolRenderContext& ctx, ProcessRequest
 Result<std::vector<Object>> RenderKustomize(const std::string& source_dir,
                                             const ApplicationSource& source,
                                             const ToolRenderContext& ctx) {
+  // Every local path the kustomizations name must stay in the repository: kustomize's own
+  // root-only restriction covers files but lets directory bases reach anywhere.
+  Status confined = CheckKustomizePaths(ctx.repo_root.empty() ? source_dir : ctx.repo_root,
+                                        source_dir, ctx.limits);
+  if (!confined.ok()) return confined.Prefixed(ctx.display);
   ProcessRequest request;
-  ScratchDir overlay;
+  ScratchDir overlay("", "mlgitops-render-");
   std::string target = source_dir;
   if (source.kustomize) {
     const ApplicationSourceKustomize& k = *source.kustomize;
@@ -251,7 +237,8 @@ Result<std::vector<Object>> RenderKustomize(const std::string& source_dir,
       target = overlay.path();
     }
   }
-  request.argv = {"kubectl", "kustomize", target};
+  // Explicit, so a changed default or a kustomize configuration cannot loosen it.
+  request.argv = {"kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsRootOnly", target};
   return RunTool(ctx, std::move(request), "kubectl kustomize", "kubectl");
 }
 
@@ -269,7 +256,7 @@ Result<std::string> ResolveRepoFile(const std::string& chart_dir, const std::str
     return Status::Unsupported(ctx.display + ": remote value file " + file + " is not supported");
   }
   std::string root = ctx.repo_root;
-  std::string path = chart_dir + "/" + file;
+  std::string path;  // relative to `root`
   if (!file.empty() && file[0] == '$') {
     size_t slash = file.find('/');
     std::string ref = file.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
@@ -279,18 +266,25 @@ Result<std::string> ResolveRepoFile(const std::string& chart_dir, const std::str
                                      ", but no source has ref: " + ref);
     }
     root = it->second;
-    path = root + (slash == std::string::npos ? "" : file.substr(slash));
+    path = slash == std::string::npos ? "" : file.substr(slash + 1);
   } else if (!file.empty() && file[0] == '/') {
-    path = root + file;  // Argo CD reads absolute value file paths from the repository root
+    // Argo CD reads absolute value file paths from the repository root.
+    path =
+        file.substr(file.find_first_not_of('/') == std::string::npos ? file.size()
+                                                                     : file.find_first_not_of('/'));
+  } else {
+    int error = 0;
+    auto real_root = CanonicalPath(root, &error);
+    auto chart = CanonicalPath(chart_dir, &error);
+    if (!real_root || !chart || !IsWithin(*real_root, *chart)) {
+      return Status::InvalidArgument(ctx.display + ": the chart directory leaves its repository");
+    }
+    path = JoinPath(RelativeTo(*real_root, *chart), file);
   }
-  if (!PathInside(path, root)) {
-    return Status::InvalidArgument(ctx.display + ": value file " + file + " leaves its repository");
-  }
-  if (!PathExists(path)) {
-    if (ignore_missing) return std::string();
-    return Status::NotFound(ctx.display + ": value file " + file + " does not exist");
-  }
-  return path;
+  auto real = ResolveInside(root, path, ctx.display + ": value file " + file);
+  if (real.ok()) return real;
+  if (real.status().code() == Status::Code::kNotFound && ignore_missing) return std::string();
+  return real.status();
 }
 
 std::string EscapeSetValue(const std::string& value) {
@@ -339,7 +333,7 @@ Result<std::vector<std::string>> HelmTemplateArgs(const std::string& chart_dir,
 Result<std::vector<Object>> RenderHelm(const std::string& chart_dir,
                                        const ApplicationSource& source,
                                        const ToolRenderContext& ctx) {
-  ScratchDir scratch;
+  ScratchDir scratch("", "mlgitops-render-");
   std::string values_file;
   if (source.helm && (!source.helm->values_object.empty() || !source.helm->values.empty())) {
     if (scratch.path().empty()) return Status::IOError(ctx.display + ": no temporary directory");

@@ -15,6 +15,7 @@
 #include "git_test_repo.h"
 #include "object/clock.h"
 #include "object/timeutil.h"
+#include "source/git_repo.h"
 #include "source/tool_render.h"
 #include "sys/fake_process_runner.h"
 #include "test_util.h"
@@ -199,6 +200,120 @@ spec:
   EXPECT_EQ(GetString((*containers)[1], "image"), "busybox:1.36");
   EXPECT_EQ(r->objects[0].label("team").value_or(""), "ml");
   EXPECT_EQ(r->objects[0].annotation("owner").value_or(""), "fraud-team");
+}
+
+// Checkouts sit at predictable cache paths (<cache>/repos/<hash of URL>/checkouts/<sha>), so an
+// application's kustomization could name another team's checkout beside its own: by a directory
+// base, a file, a link, or a Git URL on the host. Each is refused, naming the file and the rule,
+// and nothing of the other checkout reaches the output.
+TEST_F(AppRenderTest, KustomizeCannotReachAnotherApplicationsCheckout) {
+  const std::string secret = "TEAM-A-DB-PASSWORD-77f1";
+  TestGitRepo team_a(tmp_.path() + "/team-a.git");
+  team_a.Commit({{"team/kustomization.yaml", "resources: [secret.yaml]\n"},
+                 {"team/secret.yaml",
+                  "apiVersion: v1\nkind: Secret\nmetadata: {name: a-secret}\n"
+                  "stringData: {password: " +
+                      secret + "}\n"}});
+  SystemProcessRunner system;
+  options_.runner = &system;
+  auto a = RenderApplication(ParseApp("  source:\n    repoURL: " + team_a.url() +
+                                      "\n    targetRevision: main\n" + "    path: team\n"),
+                             options_);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  std::string a_repo = GitRepoCache(options_.cache_dir).RepoDir(team_a.url());
+  std::string a_team = a_repo + "/checkouts/" + a->revisions[0] + "/team";
+  ASSERT_TRUE(std::filesystem::exists(a_team + "/secret.yaml"));
+  // From B's <cache>/repos/<hash B>/checkouts/<sha B>/app to A's team directory.
+  std::string up = "../../../../" + std::filesystem::path(a_repo).filename().string() +
+                   "/checkouts/" + a->revisions[0] + "/team";
+
+  struct Attack {
+    std::string name;
+    std::map<std::string, std::string> files, links;
+    std::string error;  // what the refusal says
+  };
+  const std::string leaves = "\": leaves the repository root";
+  const std::vector<Attack> attacks = {
+      {"directory base",
+       {{"app/kustomization.yaml", "resources: [" + up + "]\n"}},
+       {},
+       "app/kustomization.yaml: resources entry \"" + up + leaves},
+      {"file",
+       {{"app/kustomization.yaml", "resources: [" + up + "/secret.yaml]\n"}},
+       {},
+       "app/kustomization.yaml: resources entry \"" + up + "/secret.yaml" + leaves},
+      {"legacy bases through an inner base",
+       {{"app/kustomization.yaml", "resources: [../inner]\n"},
+        {"inner/kustomization.yaml", "bases: [" + up + "]\n"}},
+       {},
+       "inner/kustomization.yaml: bases entry \"" + up + leaves},
+      {"patch file",
+       {{"app/kustomization.yaml", "patches: [{path: " + up + "/secret.yaml}]\n"}},
+       {},
+       "app/kustomization.yaml: patches.path entry"},
+      {"link to the directory",
+       {{"app/kustomization.yaml", "resources: [stolen]\n"}},
+       {{"app/stolen", up}},
+       "app/stolen: symbolic link points outside the repository root"},
+      {"absolute link to the file",
+       {{"app/kustomization.yaml", "resources: [s.yaml]\n"}},
+       {{"app/s.yaml", a_team + "/secret.yaml"}},
+       "app/s.yaml: symbolic link points outside the repository root"},
+      {"Git URL on the host",
+       {{"app/kustomization.yaml", "resources: [\"file://" + team_a.path() + "//team\"]\n"}},
+       {},
+       "a Git URL on this host's file system is refused"},
+  };
+  for (const Attack& attack : attacks) {
+    SCOPED_TRACE(attack.name);
+    repo_.CommitWithLinks(attack.files, attack.links);
+    auto b = RenderApplication(SingleSource("app"), options_);
+    if (b.ok()) {
+      ADD_FAILURE() << "rendered another application's checkout: "
+                    << ::testing::PrintToString(Names(b->objects));
+      continue;
+    }
+    EXPECT_EQ(b.status().code(), Status::Code::kInvalidArgument) << b.status().ToString();
+    EXPECT_NE(b.status().message().find(attack.error), std::string::npos) << b.status().message();
+    EXPECT_EQ(b.status().message().find(secret), std::string::npos) << b.status().message();
+  }
+}
+
+// Bases, links and files inside the repository still build, on a private copy that is gone
+// once the render ends; kustomize runs with its root-only load restriction.
+TEST_F(AppRenderTest, KustomizeRunsOnAPrivateCopyWithinTheRepository) {
+  repo_.CommitWithLinks({{"base/kustomization.yaml", "resources: [cm.yaml]\n"},
+                         {"base/cm.yaml", std::string(kConfigMap) + "from-base\n"},
+                         {"extra/kustomization.yaml", "resources: [cm.yaml]\n"},
+                         {"extra/cm.yaml", std::string(kConfigMap) + "from-linked\n"},
+                         {"overlays/prod/kustomization.yaml", "resources: [../../base, linked]\n"}},
+                        {{"overlays/prod/linked", "../../extra"}});
+  SystemProcessRunner system;
+  options_.runner = &system;
+  auto r = RenderApplication(SingleSource("overlays/prod"), options_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Names(r->objects), (std::vector<std::string>{"ml/from-base", "ml/from-linked"}));
+
+  std::vector<std::string> argv;
+  fake_.On("kubectl", [&](const ProcessRequest& request) -> Result<ProcessResult> {
+    argv = request.argv;
+    EXPECT_TRUE(std::filesystem::exists(request.argv.back() + "/kustomization.yaml"));
+    ProcessResult result;
+    result.exit_code = 0;
+    return result;
+  });
+  options_.runner = &fake_;
+  repo_.Commit({{"k/kustomization.yaml", "resources: []\n"}});
+  ASSERT_TRUE(RenderApplication(SingleSource("k"), options_).ok());
+  ASSERT_EQ(argv.size(), 5u);
+  EXPECT_EQ(argv[2], "--load-restrictor");
+  EXPECT_EQ(argv[3], "LoadRestrictionsRootOnly");
+  std::string dir = argv[4];
+  EXPECT_EQ(dir.find(options_.cache_dir + "/repos/"), std::string::npos)
+      << "kustomize ran on the shared checkout: " << dir;
+  EXPECT_EQ(dir.rfind(options_.cache_dir + "/renders/render-", 0), 0u) << dir;
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "the private copy outlived the render";
+  EXPECT_TRUE(std::filesystem::is_empty(options_.cache_dir + "/renders"));
 }
 
 TEST_F(AppRenderTest, HelmMissingBinaryIsAClearError) {

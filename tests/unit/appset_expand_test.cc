@@ -47,18 +47,20 @@ class AppSetExpandTest : public ::testing::Test {
   }
 
   // Params from one generator entry alone, as the template would see them.
-  std::vector<ParamSet> Run(const std::string& entry_yaml, bool go = false) {
+  Result<std::vector<ParamSet>> TryRun(const std::string& entry_yaml, bool go = false) {
     Object entry = ParseOne(entry_yaml);
     auto spec = ParseGenerator(entry.json(), "spec.generators[0]");
-    EXPECT_TRUE(spec.ok()) << spec.status().message();
-    if (!spec.ok()) return {};
+    if (!spec.ok()) return spec.status();
     GitRepoCache cache(tmp_.path() + "/cache");
     GeneratorContext context;
     context.template_options.go_template = go;
     context.template_options.allow_missing = true;
     context.git = &cache;
     context.clusters = options_.clusters;
-    auto sets = RunGenerator(*spec, context);
+    return RunGenerator(*spec, context);
+  }
+  std::vector<ParamSet> Run(const std::string& entry_yaml, bool go = false) {
+    auto sets = TryRun(entry_yaml, go);
     EXPECT_TRUE(sets.ok()) << sets.status().message();
     return sets.ok() ? std::move(*sets) : std::vector<ParamSet>();
   }
@@ -215,6 +217,48 @@ TEST_F(AppSetExpandTest, GitFilesFlattenKeysAndAddPathParams) {
   ASSERT_EQ(go.size(), 1u);
   EXPECT_EQ(GetString(go[0].params.json(), "cluster.name"), "dev");
   EXPECT_EQ(GetString(go[0].params.json(), "path.filename"), "config.json");
+}
+
+// A link in the repository leading to a file on the host (a kubeconfig) or out of the checkout
+// is never read: a git generator that selects one is refused, naming the link and the rule.
+TEST_F(AppSetExpandTest, GitGeneratorsRefuseLinksLeadingOutOfTheRepository) {
+  constexpr char kHostSecret[] = "HOST-KUBECONFIG-TOKEN-5d1e";
+  std::string host_kc = tmp_.Write(
+      "host/kc", std::string("apiVersion: v1\nkind: Config\n") + "token: " + kHostSecret + "\n");
+  // From cfg/ in <tmp>/cache/repos/<hash>/checkouts/<sha>/ up to <tmp>.
+  std::string up = "../../../../../../";
+  repo_.CommitWithLinks({{"cfg/app/config.json", R"({"name": "app"})"}},
+                        {{"cfg/kc", host_kc},
+                         {"cfg/rel/kc", "../" + up + "host/kc"},
+                         {"cfg/hostdir", tmp_.path() + "/host"},
+                         {"cfg/inner.json", "app/config.json"}});
+  for (const char* pattern : {"**/kc", "cfg/kc", "cfg/rel/*"}) {
+    SCOPED_TRACE(pattern);
+    auto sets = TryRun("git: {repoURL: '" + repo_.url() + "', files: [{path: '" + pattern + "'}]}");
+    ASSERT_FALSE(sets.ok()) << "a link out of the repository was read";
+    EXPECT_EQ(sets.status().code(), Status::Code::kInvalidArgument);
+    const std::string& message = sets.status().message();
+    EXPECT_NE(message.find("spec.generators[0].git.files (cfg/"), std::string::npos) << message;
+    EXPECT_NE(message.find("/kc): symbolic link points outside the repository root"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find(kHostSecret), std::string::npos) << message;
+    EXPECT_EQ(message.find(tmp_.path() + "/host"), std::string::npos) << message;
+  }
+  auto dirs = TryRun("git: {repoURL: '" + repo_.url() + "', directories: [{path: 'cfg/*'}]}");
+  ASSERT_FALSE(dirs.ok()) << "a directory link out of the repository was listed";
+  EXPECT_NE(dirs.status().message().find(
+                "spec.generators[0].git.directories (cfg/hostdir): symbolic link points outside"),
+            std::string::npos)
+      << dirs.status().message();
+
+  // Links that stay inside still count; excludes keep escaping links unselected.
+  auto inside = Run("git: {repoURL: '" + repo_.url() + "', files: [{path: 'cfg/*.json'}]}");
+  EXPECT_EQ(Column(inside, "name"), std::vector<std::string>{"app"});
+  auto excluded = Run("git: {repoURL: '" + repo_.url() +
+                      "', directories: [{path: 'cfg/*'}, {path: 'cfg/hostdir', exclude: true}, "
+                      "{path: 'cfg/kc', exclude: true}]}");
+  EXPECT_EQ(Column(excluded, "path"), (std::vector<std::string>{"cfg/app", "cfg/rel"}));
 }
 
 TEST_F(AppSetExpandTest, ClustersNormalizeNamesLabelsAndLocalCluster) {

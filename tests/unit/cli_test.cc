@@ -3,9 +3,13 @@
 #include "cli/cli.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -15,6 +19,7 @@
 #include "kube/fake_client.h"
 #include "object/timeutil.h"
 #include "object/yaml_loader.h"
+#include "sys/spawned_process.h"
 #include "test_util.h"
 
 namespace mlgitops {
@@ -283,6 +288,37 @@ TEST_F(CliTest, SeveralApplicationsNeedAChoice) {
   auto chosen = Run({"render", "-f", two, "--local", dir.path() + "/m", "--app", "b"});
   EXPECT_EQ(chosen.exit_code, kExitOk) << chosen.err;
   EXPECT_NE(chosen.out.find("namespace: other"), std::string::npos);
+}
+
+// `health -f` ends on the first SIGTERM or SIGINT with exit 130 and a message: the plugin's
+// handler only raises a flag, which the assessment loop must look at. Each object runs a Lua
+// script that spins until its budget ends, so without that look the file takes minutes.
+TEST(PluginBinary, HealthOfAFileStopsOnTheFirstSignal) {
+  testing::TempDir dir;
+  dir.Write("lua/example.com/Spin/health.lua", "while true do end\n");
+  std::string objects;
+  for (int i = 0; i < 300; ++i) {
+    objects += "---\napiVersion: example.com/v1\nkind: Spin\nmetadata: {name: s" +
+               std::to_string(i) + ", namespace: ml}\n";
+  }
+  std::string file = dir.Write("objects.yaml", objects);
+  for (int sig : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    testing::SpawnedProcess health({testing::BinDir() + "/kubectl-mlgitops", "health", "-f", file,
+                                    "--lua-dir", dir.path() + "/lua", "-o", "json"},
+                                   dir.path() + "/out", dir.path() + "/err");
+    ASSERT_TRUE(health.running());
+    // Signalled once its handler is in place (before that the signal would simply kill it).
+    ASSERT_TRUE(health.WaitUntilCatching(sig, std::chrono::seconds(20)));
+    health.Signal(sig);
+    std::optional<int> status = health.Wait(std::chrono::seconds(15));
+    ASSERT_TRUE(status.has_value()) << "still assessing after the first signal";
+    ASSERT_TRUE(WIFEXITED(*status)) << "ended by the signal, not by a clean exit";
+    EXPECT_EQ(WEXITSTATUS(*status), kExitInterrupted);
+    EXPECT_NE(testing::ReadFile(dir.path() + "/err").find("health interrupted"), std::string::npos)
+        << testing::ReadFile(dir.path() + "/err");
+    EXPECT_EQ(testing::ReadFile(dir.path() + "/out"), "") << "no half report";
+  }
 }
 
 // The real binary as kubectl runs it: `kubectl mlgitops` finds kubectl-mlgitops on PATH.

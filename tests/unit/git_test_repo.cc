@@ -22,21 +22,24 @@ void Check(int rc, const char* what) {
     ADD_FAILURE() << what << ": " << (e ? e->message : "?");
   }
 }
+/// Blob content and its mode (a file or a symbolic link).
+using Entries = std::map<std::string, std::pair<std::string, git_filemode_t>>;
+
 /// A tree holding `files` (paths with '/' become subtrees).
-git_oid WriteTree(git_repository* repo, const std::map<std::string, std::string>& files) {
-  std::map<std::string, std::map<std::string, std::string>> subdirs;
+git_oid WriteTree(git_repository* repo, const Entries& files) {
+  std::map<std::string, Entries> subdirs;
   git_treebuilder* builder = nullptr;
   Check(git_treebuilder_new(&builder, repo, nullptr), "treebuilder");
-  for (const auto& [path, content] : files) {
+  for (const auto& [path, entry] : files) {
     size_t slash = path.find('/');
     if (slash != std::string::npos) {
-      subdirs[path.substr(0, slash)][path.substr(slash + 1)] = content;
+      subdirs[path.substr(0, slash)][path.substr(slash + 1)] = entry;
       continue;
     }
+    const std::string& content = entry.first;
     git_oid blob;
     Check(git_blob_create_from_buffer(&blob, repo, content.data(), content.size()), "blob");
-    Check(git_treebuilder_insert(nullptr, builder, path.c_str(), &blob, GIT_FILEMODE_BLOB),
-          "insert");
+    Check(git_treebuilder_insert(nullptr, builder, path.c_str(), &blob, entry.second), "insert");
   }
   for (const auto& [name, children] : subdirs) {
     git_oid sub = WriteTree(repo, children);
@@ -63,8 +66,17 @@ TestGitRepo::~TestGitRepo() {
 
 std::string TestGitRepo::Commit(const std::map<std::string, std::string>& files,
                                 const std::string& branch) {
+  return CommitWithLinks(files, {}, branch);
+}
+
+std::string TestGitRepo::CommitWithLinks(const std::map<std::string, std::string>& files,
+                                         const std::map<std::string, std::string>& links,
+                                         const std::string& branch) {
+  Entries entries;
+  for (const auto& [path, content] : files) entries[path] = {content, GIT_FILEMODE_BLOB};
+  for (const auto& [path, text] : links) entries[path] = {text, GIT_FILEMODE_LINK};
   git_oid tree_id, commit_id;
-  tree_id = WriteTree(impl_->repo, files);
+  tree_id = WriteTree(impl_->repo, entries);
   git_tree* tree = nullptr;
   Check(git_tree_lookup(&tree, impl_->repo, &tree_id), "tree");
   std::string ref = "refs/heads/" + branch;

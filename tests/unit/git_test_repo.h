@@ -19,6 +19,10 @@ class TestGitRepo {
   /// The first commit also points HEAD at `branch`.
   std::string Commit(const std::map<std::string, std::string>& files,
                      const std::string& branch = "main");
+  /// The same, with symbolic links too (path -> link text, stored as Git stores links).
+  std::string CommitWithLinks(const std::map<std::string, std::string>& files,
+                              const std::map<std::string, std::string>& links,
+                              const std::string& branch = "main");
   void LightweightTag(const std::string& name, const std::string& sha);
   /// Returns the SHA of the tag object (not the commit).
   std::string AnnotatedTag(const std::string& name, const std::string& sha);

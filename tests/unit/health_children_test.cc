@@ -254,5 +254,68 @@ status:
                                     "exit: OOMKilled)"}));
 }
 
+// `apps` applications as a cluster dump holds them: a Deployment, its ReplicaSet, two Pods and
+// a Service each, all in one namespace and all carrying one shared label (team: ml).
+std::string Dump(int apps) {
+  std::string y;
+  for (int i = 0; i < apps; ++i) {
+    std::string a = "app-" + std::to_string(i);
+    std::string labels = "{team: ml, app: " + a + "}";
+    y += "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + a +
+         ", namespace: ml, uid: d-" + a + "}\nspec: {selector: {matchLabels: " + labels + "}}\n";
+    y += "---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: " + a +
+         "-rs, namespace: ml, uid: r-" + a + ", labels: " + labels +
+         ", ownerReferences: [{kind: Deployment, name: " + a + ", uid: d-" + a +
+         "}]}\nspec: {selector: {matchLabels: " + labels + "}}\n";
+    for (int p = 0; p < 2; ++p) {
+      y += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + a + "-" + std::to_string(p) +
+           ", namespace: ml, labels: " + labels +
+           ", ownerReferences: [{kind: ReplicaSet, name: " + a + "-rs, uid: r-" + a + "}]}\n";
+    }
+    y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: " + a +
+         ", namespace: ml}\nspec: {selector: " + labels + "}\n";
+  }
+  return y;
+}
+
+// The work of finding every object's children through one index: how many candidates were
+// checked against a parent's rules. A scan per object checks every pair instead.
+size_t WorkForEveryObject(int apps) {
+  std::vector<Object> all = Parse(Dump(apps));
+  ChildIndex index(all);
+  size_t found = 0;
+  for (const Object& o : all) found += index.Children(o).size();
+  size_t work = index.candidates_examined();
+  // Per app: the Deployment finds its ReplicaSet and both Pods, the ReplicaSet its two Pods.
+  EXPECT_EQ(found, static_cast<size_t>(apps) * 5);
+  EXPECT_EQ(Names(index.Children(all[0])),
+            (Expected{"ReplicaSet/app-0-rs", "Pod/app-0-0", "Pod/app-0-1"}));
+  return work;
+}
+
+TEST(ChildIndex, WorkGrowsLinearlyWithTheObjects) {
+  size_t small = WorkForEveryObject(50);
+  size_t large = WorkForEveryObject(200);
+  // Four times the objects, four times the work: linear. A scan per object would be sixteen
+  // times, and the label every object shares does not make a parent look at all of them.
+  EXPECT_EQ(large, 4 * small);
+  EXPECT_LE(small, 50u * 5 * 3) << "a few candidates per object";
+  EXPECT_GT(small, 0u);
+}
+
+TEST(ChildIndex, AgreesWithFindChildrenForParentsInsideAndOutsideTheSet) {
+  std::vector<Object> all = Parse(Dump(3));
+  ChildIndex index(all);
+  for (const Object& o : all) {
+    EXPECT_EQ(Names(index.Children(o)), Names(FindChildren(o, all))) << o.name();
+  }
+  // A parent that is not in the set (the live path: candidates fetched from a cluster).
+  std::vector<Object> parent = Parse(Dump(1));
+  std::vector<Object> children(std::make_move_iterator(all.begin() + 1),
+                               std::make_move_iterator(all.begin() + 4));
+  EXPECT_EQ(Names(ChildIndex(children).Children(parent[0])),
+            (Expected{"ReplicaSet/app-0-rs", "Pod/app-0-0", "Pod/app-0-1"}));
+}
+
 }  // namespace
 }  // namespace mlgitops

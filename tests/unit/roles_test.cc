@@ -253,6 +253,46 @@ INSTANTIATE_TEST_SUITE_P(
                      "labels: {mlgitops.io/role: monitoring}}, spec: {selector: {app: ranker}}}",
                      "monitoring", RoleSource::kLabel}));
 
+// `apps` model servers in one namespace, each with a Service, a PodDisruptionBudget and an
+// HPA taking its role; every pod template and selector also carries a label all share.
+std::vector<Object> ServingFleet(int apps) {
+  std::string y;
+  for (int i = 0; i < apps; ++i) {
+    std::string a = "ranker-" + std::to_string(i);
+    std::string labels = "{team: ml, app: " + a + "}";
+    y += "---\n{apiVersion: apps/v1, kind: Deployment, metadata: {name: " + a +
+         ", namespace: ml, labels: {mlgitops.io/role: model-serving}}, spec: {template: "
+         "{metadata: {labels: " +
+         labels + "}}}}\n";
+    y += "---\n{apiVersion: v1, kind: Service, metadata: {name: " + a +
+         ", namespace: ml}, spec: {selector: " + labels + "}}\n";
+    y += "---\n{apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {name: " + a +
+         ", namespace: ml}, spec: {selector: {matchLabels: " + labels + "}}}\n";
+    y += "---\n{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: " + a +
+         ", namespace: ml}, spec: {scaleTargetRef: {kind: Deployment, name: " + a + "}}}\n";
+  }
+  return Manifests(y);
+}
+
+// Workloads checked against a follower while classifying the fleet, every follower served.
+size_t ClassifyWork(int apps) {
+  std::vector<Object> objects = ServingFleet(apps);
+  ClassifyStats stats;
+  auto classes = Classify(objects, DefaultConventions(), &stats);
+  for (size_t i = 0; i < classes.size(); ++i) {
+    EXPECT_EQ(classes[i].role, "model-serving") << objects[i].kind() << "/" << objects[i].name();
+  }
+  return stats.link_checks;
+}
+
+// Each follower looks only at the workloads it could serve, so the work grows with the objects
+// (a scan of the namespace's workloads per follower made large dumps quadratic).
+TEST(RoleByTarget, ClassifyWorkGrowsLinearly) {
+  size_t small = ClassifyWork(50);
+  EXPECT_EQ(small, 50u * 3) << "each follower checks its own workload only";
+  EXPECT_EQ(ClassifyWork(200), 4 * small);
+}
+
 struct WaveCase {
   std::string annotations;
   int64_t wave;

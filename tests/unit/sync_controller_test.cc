@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -811,6 +812,53 @@ TEST_F(SyncControllerKubesimTest, CommandRunsOnePassFromALocalRoot) {
   EXPECT_EQ(RunCli({"controller", "-A", "-n", "x"}, env2), kExitUsage);
   EXPECT_NE(err2.text().find("not both"), std::string::npos) << err2.text();
   EXPECT_EQ(RunCli({"controller", "--interval", "soon"}, env2), kExitUsage);
+}
+
+// --local-root confines every app to the root: a path climbing out of it, an absolute path or a
+// link leading out is the app's ComparisonError, nothing from outside is applied, and the other
+// apps are reconciled as usual.
+TEST_F(SyncControllerKubesimTest, LocalRootRefusesAppPathsLeavingIt) {
+  PutApp("inside", "{automated: {}}", AppManifests("inside-web"), "unused");
+  std::string root = dir_->path() + "/" + ns_;
+  std::string outside = dir_->path() + "/" + ns_ + "-outside";
+  dir_->Write(ns_ + "-outside/manifests.yaml", AppManifests("outside-web"));
+  std::filesystem::create_directory_symlink(outside, root + "/linked");
+  const std::map<std::string, std::string> escapes = {
+      {"climbs", "../" + ns_ + "-outside"},
+      {"absolute", outside},
+      {"linked", "linked"},
+  };
+  for (const auto& [name, path] : escapes) {
+    std::string yaml =
+        "apiVersion: mlgitops.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + name +
+        "\n  namespace: " + ns_ +
+        "\nspec:\n  source: {repoURL: https://git.example.com/ml.git, path: '" + path +
+        "', targetRevision: main}\n  destination: {server: "
+        "https://kubernetes.default.svc, namespace: " +
+        ns_ + "}\n  syncPolicy: {automated: {}}\n";
+    ASSERT_TRUE(client_->Apply(ParseOne(yaml), ApplyOptions()).ok()) << name;
+  }
+  MemoryTerminal out(false), err(false);
+  FixedClock clock(kNow);
+  CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
+  RunCli({"controller", "--once", "-n", ns_, "--local-root", root, "--wave-timeout", "10s",
+          "--kubeconfig", process_->kubeconfig_path()},
+         env);
+  EXPECT_FALSE(Exists(kDeployment, "outside-web")) << out.text() << err.text();
+  EXPECT_TRUE(Exists(kDeployment, "inside-web")) << out.text() << err.text();
+  const std::map<std::string, std::string> rules = {
+      {"climbs", "leaves the repository root (\"..\" climbs above it)"},
+      {"absolute", "leaves the repository root (an absolute path)"},
+      {"linked", "resolves outside the repository root through a symbolic link"},
+  };
+  for (const auto& [name, rule] : rules) {
+    SCOPED_TRACE(name);
+    std::string error = Condition(name, "ComparisonError");
+    EXPECT_NE(error.find("spec.source.path \"" + escapes.at(name) + "\": " + rule),
+              std::string::npos)
+        << error;
+    EXPECT_NE(out.text().find(ns_ + "/" + name + ": Unknown"), std::string::npos) << out.text();
+  }
 }
 
 TEST_F(SyncControllerKubesimTest, TheLoopReconcilesEveryIntervalUntilInterrupted) {
