@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 
+#include "source/confine.h"
 #include "source/git_remote_auth.h"
 #include "source/repo_cache.h"
 #include "sys/redact.h"
@@ -46,6 +47,15 @@ std::string GitRepoCache::RepoDir(const std::string& repo_url) const {
 }
 
 namespace {
+
+// Whether `path`, resolved as far as it exists, lies in the clone cache `root`.
+bool InsideCache(const std::string& path, const std::string& root) {
+  std::error_code ec;
+  std::string real_root = std::filesystem::weakly_canonical(root, ec).string();
+  if (ec) return false;
+  std::string real = std::filesystem::weakly_canonical(path, ec).string();
+  return !ec && IsWithin(real_root, real);
+}
 
 void InitLibgit2() {
   static std::once_flag once;
@@ -510,7 +520,7 @@ Result<GitSnapshot> GitRepoCache::Checkout(const std::string& repo_url, const st
   if (!parsed.ok()) return parsed.status().Prefixed("repoURL");
   // The cache layout is predictable (a hash of the URL): a local repoURL into it would read
   // another repository's clone, fetched with that repository's credentials, with none of its own.
-  if (!parsed->IsRemote() && PathInside(TransportUrl(parsed->path), root_)) {
+  if (!parsed->IsRemote() && InsideCache(TransportUrl(parsed->path), root_)) {
     return Status::InvalidArgument("repoURL " + StripUrlUserinfo(repo_url) +
                                    " lies inside the clone cache, whose clones belong to the "
                                    "repositories they were fetched from: it is no source");
