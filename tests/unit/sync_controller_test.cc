@@ -841,8 +841,8 @@ TEST_F(SyncControllerKubesimTest, LocalRootRefusesAppPathsLeavingIt) {
   MemoryTerminal out(false), err(false);
   FixedClock clock(kNow);
   CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
-  RunCli({"controller", "--once", "-n", ns_, "--local-root", root, "--wave-timeout", "10s",
-          "--kubeconfig", process_->kubeconfig_path()},
+  RunCli({"controller", "--once", "-n", ns_, "--control-namespace", ns_, "--local-root", root,
+          "--wave-timeout", "10s", "--kubeconfig", process_->kubeconfig_path()},
          env);
   EXPECT_FALSE(Exists(kDeployment, "outside-web")) << out.text() << err.text();
   EXPECT_TRUE(Exists(kDeployment, "inside-web")) << out.text() << err.text();
