@@ -17,7 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
+
 namespace {
+
+using mlgitops::bench::Best;
+using mlgitops::bench::ParseSizes;
+using mlgitops::bench::Run;
+using mlgitops::bench::RunResult;
 
 namespace fs = std::filesystem;
 
@@ -96,52 +103,6 @@ void Generate(const fs::path& dir, int objects) {
          "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/bench.git\n"
          "    path: .\n    directory:\n      exclude: kustomization.yaml\n"
          "  destination:\n    server: https://kubernetes.default.svc\n    namespace: ml-bench\n";
-}
-
-struct RunResult {
-  double seconds = 0;
-  long peak_kb = 0;
-  int exit_code = -1;
-};
-
-// Runs argv with stdout to /dev/null; wall time and the child's own peak RSS.
-RunResult Run(const std::vector<std::string>& argv) {
-  RunResult r;
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* devnull = std::fopen("/dev/null", "w");
-    if (devnull) dup2(fileno(devnull), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage ru;
-  wait4(pid, &status, 0, &ru);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.peak_kb = ru.ru_maxrss;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-RunResult Best(const std::vector<std::string>& argv, int repeat) {
-  RunResult best;
-  for (int i = 0; i < repeat; ++i) {
-    RunResult r = Run(argv);
-    if (i == 0 || r.seconds < best.seconds) best = r;
-  }
-  return best;
-}
-
-std::vector<int> ParseSizes(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(std::atoi(item.c_str()));
-  return out;
 }
 
 }  // namespace

@@ -23,9 +23,15 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "kubesim/launcher.h"
 
 namespace {
+
+using mlgitops::bench::Best;
+using mlgitops::bench::ParseSizes;
+using mlgitops::bench::Run;
+using mlgitops::bench::RunResult;
 
 namespace fs = std::filesystem;
 
@@ -80,36 +86,6 @@ void WriteApplication(const fs::path& file, const std::string& name, const fs::p
                       << "\n    targetRevision: main\n    path: app\n  destination:\n"
                          "    server: https://kubernetes.default.svc\n    namespace: "
                       << name << "\n  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n";
-}
-
-struct RunResult {
-  double seconds = 0;
-  long peak_kb = 0;
-  int exit_code = -1;
-};
-
-// Runs argv with stdout to `stdout_path` (or /dev/null): wall time and the child's peak RSS.
-RunResult Run(const std::vector<std::string>& argv, const std::string& stdout_path = "") {
-  RunResult r;
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    const char* target = stdout_path.empty() ? "/dev/null" : stdout_path.c_str();
-    int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) dup2(fd, 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage ru;
-  if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) return r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.peak_kb = ru.ru_maxrss;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
 }
 
 // A Git repository at `repo` whose `main` holds the app's objects under app/.
