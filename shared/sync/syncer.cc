@@ -569,6 +569,15 @@ Status Operation::CollectPrunes() {
       r.action = "prune-skipped";
       r.status = "PruneSkipped";
       r.message = "ignored (Prune=false)";
+    } else if (prune_option == std::string("confirm") ||
+               OptionOf(t, "Delete") == std::string("confirm")) {
+      // Argo CD prunes these only after the Application carries an approval given while the
+      // operation waits; mlgitops has no waiting operation yet, so it never prunes them itself.
+      r.action = "prune-skipped";
+      r.status = "PruneSkipped";
+      r.message =
+          "not pruned: Prune=confirm/Delete=confirm needs a confirmation mlgitops cannot "
+          "take yet; delete it by hand or remove the option";
     } else if (OptionOf(t, "Delete") == std::string("false")) {
       // Argo CD reads Delete=false when the app is deleted; an object marked so (a PVC holding
       // a dataset) is not deleted by a prune either.

@@ -341,6 +341,32 @@ metadata:
   EXPECT_TRUE(Exists("v1", "PersistentVolumeClaim", "ml", "datasets"));
 }
 
+// Prune=confirm (and Delete=confirm) must never prune without a confirmation: until mlgitops can
+// take one, such objects are kept and reported.
+TEST_F(SyncerTest, PruneConfirmNeverPrunesUnconfirmed) {
+  for (const char* option : {"Prune=confirm", "Delete=confirm"}) {
+    std::string name = std::string(option) == "Prune=confirm" ? "critical-ns" : "critical-pvc";
+    ASSERT_TRUE(
+        fake_
+            .Seed(ParseOne("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name +
+                           "\n  namespace: ml\n  annotations:\n"
+                           "    mlgitops.io/tracking-id: \"demo:/ConfigMap:ml/" +
+                           name + "\"\n    argocd.argoproj.io/sync-options: " + option + "\n"))
+            .ok());
+  }
+  options_.prune = true;
+  Application app = MakeApp();
+  SyncResult r = Sync({kConfigWave0}, app);
+  EXPECT_EQ(r.prune_skipped, 2);
+  EXPECT_TRUE(Exists("v1", "ConfigMap", "ml", "critical-ns"));
+  EXPECT_TRUE(Exists("v1", "ConfigMap", "ml", "critical-pvc"));
+  for (const ResourceResult& res : r.resources) {
+    if (res.ref.name.rfind("critical-", 0) != 0) continue;
+    EXPECT_EQ(res.status, "PruneSkipped");
+    EXPECT_NE(res.message.find("needs a confirmation"), std::string::npos) << res.message;
+  }
+}
+
 TEST_F(SyncerTest, DeleteFalseKeepsTheObjectFromPrunesToo) {
   ASSERT_TRUE(fake_
                   .Seed(ParseOne(R"(
