@@ -50,6 +50,9 @@ int SyncOnce(CommandContext& ctx, AppTarget& target, const std::string& revision
   }
   auto desired = RenderDesired(ctx, target.app, revision, &target);
   if (!desired.ok()) return ctx.Fail(desired.status().message());
+  for (const std::string& line : UnsupportedSyncOptions(target.app, desired->objects)) {
+    ctx.err.Line("warning: sync option " + line);
+  }
 
   SyncOptions options;
   options.dry_run = ctx.flags.GetBool("dry-run");

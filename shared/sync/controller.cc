@@ -28,6 +28,7 @@ constexpr char kExcludedResourceWarning[] = "ExcludedResourceWarning";
 constexpr char kInvalidSpecError[] = "InvalidSpecError";
 constexpr char kSharedResourceWarning[] = "SharedResourceWarning";
 constexpr char kOrphanedResourceWarning[] = "OrphanedResourceWarning";
+constexpr char kSyncOptionUnknown[] = "SyncOptionUnknown";
 constexpr char kDependencyNotReady[] = "DependencyNotReady";
 constexpr char kDependencyCycle[] = "DependencyCycle";
 
@@ -637,6 +638,15 @@ AppReconcileReport Controller::ReconcileApp(
   }
   if (!comparison->warnings.empty()) {
     conditions.push_back(MakeCondition(kExcludedResourceWarning, comparison->warnings.front()));
+  }
+  if (std::vector<std::string> unsupported = UnsupportedSyncOptions(app, desired->objects);
+      !unsupported.empty()) {
+    // An option the app asks for and this engine does not carry out is said, never dropped.
+    std::string message = unsupported.front();
+    if (unsupported.size() > 1) {
+      message += " (and " + std::to_string(unsupported.size() - 1) + " more)";
+    }
+    conditions.push_back(MakeCondition(kSyncOptionUnknown, message));
   }
   if (project->orphaned_resources && project->orphaned_resources->warn) {
     // Argo CD's OrphanedResourceWarning for the project's orphanedResources.warn.

@@ -1049,6 +1049,63 @@ std::optional<std::string> ResourceSyncOption(const Object& object, const Applic
   return app.sync_policy.SyncOption(key);
 }
 
+namespace {
+
+// What each option name does here with a given value; "" when that value is carried out.
+std::string OptionVerdict(const std::string& key, const std::string& value) {
+  static const std::set<std::string> kHonoured = {"CreateNamespace",
+                                                  "PruneLast",
+                                                  "PrunePropagationPolicy",
+                                                  "SkipDryRunOnMissingResource",
+                                                  "SkipHealthCheck",
+                                                  "Replace",
+                                                  "Force",
+                                                  "FailOnSharedResource",
+                                                  "Prune",
+                                                  "Delete"};
+  if (kHonoured.count(key)) return "";
+  // Already the behaviour: every apply is server-side, validated, and applies every object.
+  if ((key == "ServerSideApply" || key == "Validate") && value == "true") return "";
+  if ((key == "ApplyOutOfSyncOnly" || key == "RespectIgnoreDifferences") && value == "false") {
+    return "";
+  }
+  if (key == "ServerSideApply") return "not supported: objects are always applied server-side";
+  if (key == "Validate") return "not supported: the API server validates every object";
+  if (key == "ApplyOutOfSyncOnly") return "not supported: every object is applied";
+  if (key == "RespectIgnoreDifferences") {
+    return "not supported: ignored fields are applied from Git";
+  }
+  return "unknown sync option";
+}
+
+}  // namespace
+
+std::vector<std::string> UnsupportedSyncOptions(const Application& app,
+                                                const std::vector<Object>& desired) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto check = [&](const std::string& entry, const std::string& where) {
+    size_t eq = entry.find('=');
+    std::string key = TrimSpace(entry.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : TrimSpace(entry.substr(eq + 1));
+    std::string verdict = OptionVerdict(key, value);
+    if (verdict.empty()) return;
+    std::string line = entry + " (" + where + "): " + verdict;
+    if (seen.insert(line).second) out.push_back(line);
+  };
+  for (const std::string& option : app.sync_policy.sync_options) {
+    check(TrimSpace(option), "the application's syncOptions");
+  }
+  for (const Object& object : desired) {
+    auto annotation = object.annotation(kSyncOptionsAnnotation);
+    if (!annotation) continue;
+    for (const std::string& entry : SplitTrimmed(*annotation, ',')) {
+      if (!entry.empty()) check(entry, object.ref().ToString());
+    }
+  }
+  return out;
+}
+
 bool MatchesResourceFilter(const ObjectRef& ref, const std::vector<std::string>& filters) {
   for (const std::string& filter : filters) {
     // GROUP:KIND:[NS/]NAME (Argo CD) or [GROUP/]KIND/[NS/]NAME (kubectl-like).

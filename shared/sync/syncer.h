@@ -130,6 +130,14 @@ class Syncer {
 std::optional<std::string> ResourceSyncOption(const Object& object, const Application& app,
                                               std::string_view key);
 
+/// The sync options (the app's syncPolicy.syncOptions and each object's
+/// argocd.argoproj.io/sync-options) this engine does not carry out, one line each, e.g.
+/// "ApplyOutOfSyncOnly=true (the application's syncOptions): not supported, every object is
+/// applied". Unknown names and unsupported values both count; Argo CD's option names that
+/// are honoured (or already the behaviour, such as ServerSideApply=true) do not.
+std::vector<std::string> UnsupportedSyncOptions(const Application& app,
+                                                const std::vector<Object>& desired);
+
 /// Whether `ref` is selected by one of the --resource filters (see SyncOptions::resources).
 bool MatchesResourceFilter(const ObjectRef& ref, const std::vector<std::string>& filters);
 

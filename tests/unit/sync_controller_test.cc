@@ -736,6 +736,29 @@ TEST_F(SyncControllerKubesimTest, ForbiddenKindsBecomeAnExcludedResourceWarningC
   EXPECT_EQ(Condition("scoped", "ExcludedResourceWarning"), "");
 }
 
+// A sync option the engine does not carry out is a SyncOptionUnknown condition on the app and a
+// warning from `sync`, never silently dropped.
+TEST_F(SyncControllerKubesimTest, UnsupportedSyncOptionsAreReportedNotDropped) {
+  PutApp("options", "{automated: {}, syncOptions: [ApplyOutOfSyncOnly=true, Retry=always]}",
+         AppManifests("options-web"), "rev-1");
+  auto controller = MakeController();
+  Pass(*controller);
+  EXPECT_EQ(Condition("options", "SyncOptionUnknown"),
+            "ApplyOutOfSyncOnly=true (the application's syncOptions): not supported: every "
+            "object is applied (and 1 more)")
+      << log_;
+  MemoryTerminal out(false), err(false);
+  FixedClock clock(kNow);
+  CliEnv env{out, err, clock, [](const char*) -> const char* { return nullptr; }};
+  RunCli({"sync", "options", "-n", ns_, "--control-namespace", ns_, "--local",
+          dir_->path() + "/" + ns_ + "/options", "--kubeconfig", process_->kubeconfig_path()},
+         env);
+  EXPECT_NE(err.text().find("warning: sync option Retry=always (the application's syncOptions): "
+                            "unknown sync option"),
+            std::string::npos)
+      << out.text() << err.text();
+}
+
 TEST_F(SyncControllerKubesimTest, DependencyCycleIsReportedNotWaitedOn) {
   PutApp("left", "{automated: {}}", AppManifests("left-web"), "rev-1",
          "  annotations: {mlgitops.io/depends-on: right}\n");

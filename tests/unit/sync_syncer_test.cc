@@ -367,6 +367,26 @@ TEST_F(SyncerTest, PruneConfirmNeverPrunesUnconfirmed) {
   }
 }
 
+// Options Argo CD users write that this engine does not carry out are named, never dropped.
+TEST(UnsupportedSyncOptions, NamesUnknownAndUnsupportedOptionsOnce) {
+  Application app;
+  app.sync_policy.sync_options = {"CreateNamespace=true", "ApplyOutOfSyncOnly=true",
+                                  "ServerSideApply=true", "PruneLast=true", "Retry=always"};
+  std::vector<Object> desired;
+  desired.push_back(ParseOne(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ml\n"
+      "  annotations: {argocd.argoproj.io/sync-options: 'Validate=false, Prune=false'}\n"));
+  EXPECT_EQ(UnsupportedSyncOptions(app, desired),
+            (std::vector<std::string>{
+                "ApplyOutOfSyncOnly=true (the application's syncOptions): not supported: every "
+                "object is applied",
+                "Retry=always (the application's syncOptions): unknown sync option",
+                "Validate=false (ConfigMap ml/c): not supported: the API server validates every "
+                "object"}));
+  app.sync_policy.sync_options = {"ServerSideApply=true", "RespectIgnoreDifferences=false"};
+  EXPECT_TRUE(UnsupportedSyncOptions(app, {}).empty());
+}
+
 TEST_F(SyncerTest, DeleteFalseKeepsTheObjectFromPrunesToo) {
   ASSERT_TRUE(fake_
                   .Seed(ParseOne(R"(
