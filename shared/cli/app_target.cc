@@ -224,14 +224,12 @@ Result<AppTarget> LoadAppTarget(const CommandContext& ctx, size_t extra_args) {
   if (!destination.ok()) return destination;
   // As the controller does: the app's objects are read and written as the project's
   // ServiceAccount for the destination, when it maps one (the user needs `impersonate`).
-  auto service_account = ImpersonationUserFor(target.project, target.app.destination);
-  if (service_account.ok()) {
-    auto as = target.destination->Impersonating(*service_account);
-    if (!as.ok()) return as.status().Prefixed(target.app.DisplayName());
-    target.acting_as = std::move(*as);
+  auto acting_as = ClientForProjectAccount(target.project, target.app.destination,
+                                           *target.destination, /*require=*/false);
+  if (!acting_as.ok()) return acting_as.status().Prefixed(target.app.DisplayName());
+  if (*acting_as) {
+    target.acting_as = std::move(*acting_as);
     target.destination = target.acting_as.get();
-  } else if (service_account.status().code() != Status::Code::kNotFound) {
-    return service_account.status().Prefixed(target.app.DisplayName());
   }
   return target;
 }

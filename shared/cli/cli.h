@@ -38,10 +38,6 @@ struct CliEnv {
   const std::atomic<bool>* interrupted = nullptr;
 };
 
-/// The real connection: kubeconfig rules as kubectl's, then HTTPS.
-Result<std::unique_ptr<KubeClient>> ConnectWithKubeconfig(const KubeconfigOptions& options,
-                                                          const GetEnvFn& getenv);
-
 /// What a command handler receives.
 struct CommandContext {
   CliEnv& env;

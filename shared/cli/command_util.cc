@@ -255,17 +255,6 @@ Result<std::unique_ptr<KubeClient>> Connect(const CommandContext& ctx) {
   return ConnectWithKubeconfig(options, ctx.env.getenv);
 }
 
-Result<std::unique_ptr<KubeClient>> ConnectWithKubeconfig(const KubeconfigOptions& options,
-                                                          const GetEnvFn& getenv) {
-  KubeconfigEnv env;
-  env.getenv = getenv;
-  auto config = LoadRestConfig(options, env);
-  if (!config.ok()) return config.status();
-  auto client = HttpKubeClient::Create(*config);
-  if (!client.ok()) return client.status();
-  return std::unique_ptr<KubeClient>(std::move(*client));
-}
-
 namespace {
 Result<ObjectKey> KeyFor(const CommandContext& ctx, KubeClient& client, const std::string& type,
                          const std::string& name) {

@@ -327,6 +327,17 @@ HttpKubeClient::HttpKubeClient(std::unique_ptr<Transport> transport, std::string
 
 HttpKubeClient::~HttpKubeClient() = default;
 
+Result<std::unique_ptr<KubeClient>> ConnectWithKubeconfig(const KubeconfigOptions& options,
+                                                          const GetEnvFn& getenv) {
+  KubeconfigEnv env;
+  env.getenv = getenv;
+  auto config = LoadRestConfig(options, env);
+  if (!config.ok()) return config.status();
+  auto client = HttpKubeClient::Create(*config);
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<KubeClient>(std::move(*client));
+}
+
 Result<std::unique_ptr<KubeClient>> HttpKubeClient::Impersonating(const std::string& user) {
   if (user.empty()) return Status::InvalidArgument("impersonation needs a user name");
   return std::unique_ptr<KubeClient>(new HttpKubeClient(

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kube/discovery.h"
+#include "kube/kubeconfig.h"
 #include "kube/rest_config.h"
 #include "kube/retry.h"
 #include "kube/transport.h"
@@ -281,6 +282,10 @@ class HttpKubeClient : public KubeClient {
   std::unique_ptr<RetryingSender> sender_;
   std::unique_ptr<Discovery> discovery_;
 };
+
+/// The real connection: kubeconfig rules as kubectl's (kube/kubeconfig.h), then HTTPS.
+Result<std::unique_ptr<KubeClient>> ConnectWithKubeconfig(const KubeconfigOptions& options,
+                                                          const GetEnvFn& getenv);
 
 // ---- Helpers shared by the implementations. ----
 

@@ -4,7 +4,6 @@
 #include <map>
 
 #include "kube/errors.h"
-#include "kube/kubeconfig.h"
 
 namespace mlgitops {
 
@@ -50,18 +49,11 @@ Result<AppProject> LoadAppProject(KubeClient& control, const std::string& contro
 }
 
 Status EnsureDefaultProject(KubeClient& control, const std::string& control_namespace) {
-  std::string name(kDefaultProject);
-  for (const char* group : kProjectGroups) {
-    GroupVersionKind gvk{group, "v1alpha1", "AppProject"};
-    auto resource = control.Resource(gvk);
-    if (!resource.ok()) {
-      if (resource.status().code() == Status::Code::kNotFound) continue;
-      return resource.status();
-    }
-    auto found = control.Get(ObjectKey{gvk, control_namespace, name});
-    if (found.ok()) return Status::OK();
-    if (found.status().code() != Status::Code::kNotFound) return found.status();
-  }
+  // Found (or the built-in one, when no AppProject kind is served): nothing to create. A
+  // `default` that exists but does not parse is left to say so where it is used.
+  auto existing = LoadAppProject(control, control_namespace, std::string(kDefaultProject));
+  if (existing.ok()) return Status::OK();
+  if (existing.status().code() != Status::Code::kInvalidArgument) return existing.status();
   if (!control.Resource({"mlgitops.io", "v1alpha1", "AppProject"}).ok()) return Status::OK();
   auto project = ParseJsonObject(
       "{\"apiVersion\":\"mlgitops.io/v1alpha1\",\"kind\":\"AppProject\",\"metadata\":{"
@@ -89,15 +81,22 @@ Result<AppProject> ProjectForApplication(KubeClient& control, const std::string&
   return project;
 }
 
+Result<std::unique_ptr<KubeClient>> ClientForProjectAccount(const AppProject& project,
+                                                            const ApplicationDestination& dest,
+                                                            KubeClient& destination, bool require) {
+  auto service_account = ImpersonationUserFor(project, dest);
+  if (service_account.ok()) return destination.Impersonating(*service_account);
+  if (service_account.status().code() == Status::Code::kNotFound && !require) {
+    return std::unique_ptr<KubeClient>();
+  }
+  return service_account.status();
+}
+
 Result<std::function<Status(const Application&)>> ClusterProjectCheck(
     const std::string& kubeconfig, const std::string& control_namespace, const GetEnvFn& getenv) {
   KubeconfigOptions options;
   options.kubeconfig_flag = kubeconfig;
-  KubeconfigEnv env;
-  env.getenv = getenv;
-  auto config = LoadRestConfig(options, env);
-  if (!config.ok()) return config.status().Prefixed("reading AppProjects");
-  auto client = HttpKubeClient::Create(*config);
+  auto client = ConnectWithKubeconfig(options, getenv);
   if (!client.ok()) return client.status().Prefixed("reading AppProjects");
   std::shared_ptr<KubeClient> shared(std::move(*client));
   return std::function<Status(const Application&)>(

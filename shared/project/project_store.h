@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "app/application.h"
@@ -38,6 +39,15 @@ Status EnsureDefaultProject(KubeClient& control, const std::string& control_name
 /// InvalidSpecError message (InvalidArgument) saying which rule refused it.
 Result<AppProject> ProjectForApplication(KubeClient& control, const std::string& control_namespace,
                                          const Application& app);
+
+/// The client to act through for `dest` (destinationServiceAccounts): one impersonating the
+/// ServiceAccount the project maps for it, borrowing `destination`'s connection; null when the
+/// project maps none and `require` is false (the caller acts as itself). Errors: NotFound when
+/// none matches and `require`; InvalidArgument for an entry naming no account namespace;
+/// Unsupported when `destination` cannot impersonate.
+Result<std::unique_ptr<KubeClient>> ClientForProjectAccount(const AppProject& project,
+                                                            const ApplicationDestination& dest,
+                                                            KubeClient& destination, bool require);
 
 /// Connects to the cluster of `kubeconfig` ("" = kubectl's rules: $KUBECONFIG, ~/.kube/config,
 /// then the in-cluster account) and returns a thread-safe check of an Application against its

@@ -68,10 +68,7 @@ class Comparer {
     SetTrackingAnnotation(TrackingIdFor(app_instance_, with_id, info->namespaced), &with_id);
     auto got = client_.Get(ObjectKey::Of(with_id));
     if (got.ok()) {
-      if (auto id = ReadTrackingId(*got);
-          id && id->app != app_instance_ && IsTrackedBy(*got, id->app)) {
-        r->shared_with = id->app;
-      }
+      if (auto other = TrackedByAnotherApp(*got, app_instance_)) r->shared_with = *other;
       *live = std::move(*got);
     } else if (got.status().code() != Status::Code::kNotFound) {
       return Fail(r, got.status());
@@ -208,9 +205,8 @@ Result<AppComparison> CompareApp(KubeClient& client, const Application& app,
       ListTrackedObjects(client, app_instance, AppNamespaces(app, desired), options.parallelism,
                          &unlisted, options.find_orphans ? &untracked : nullptr);
   for (ObjectRef& ref : untracked) {
-    std::string id = ref.group + "/" + ref.kind + "/" + ref.namespace_ + "/" + ref.name;
     // A desired object not adopted yet is the app's own, not an orphan.
-    if (ref.namespace_ == app.destination.namespace_ && !desired_ids.count(id)) {
+    if (ref.namespace_ == app.destination.namespace_ && !desired_ids.count(ObjectIdentity(ref))) {
       out.orphaned.push_back(std::move(ref));
     }
   }
@@ -237,8 +233,7 @@ Result<AppComparison> CompareApp(KubeClient& client, const Application& app,
 
   for (const ResourceComparison& r : out.resources) {
     if (!r.shared_with.empty()) {
-      out.shared.push_back(r.ref.ToString() + " is part of applications " + r.shared_with +
-                           " and " + app_instance);
+      out.shared.push_back(SharedResourceText(r.ref, r.shared_with, app_instance));
     }
   }
   bool unknown = false;

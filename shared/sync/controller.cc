@@ -608,17 +608,14 @@ AppReconcileReport Controller::ReconcileApp(
   // destinationServiceAccounts: the app's objects are read, applied and pruned as the
   // project's ServiceAccount for the destination (Argo CD 2.13's impersonation), never as the
   // controller; with require_impersonation an unmapped destination is refused.
-  std::unique_ptr<KubeClient> acting_as;
-  auto service_account = ImpersonationUserFor(*project, app.destination);
-  if (service_account.ok()) {
-    auto as = destination->Impersonating(*service_account);
-    if (!as.ok()) return fail(kComparisonError, as.status().message());
-    acting_as = std::move(*as);
-    destination = acting_as.get();
-  } else if (service_account.status().code() != Status::Code::kNotFound ||
-             options_.require_impersonation) {
-    return fail(kInvalidSpecError, service_account.status().message());
+  auto acting_as = ClientForProjectAccount(*project, app.destination, *destination,
+                                           options_.require_impersonation);
+  if (!acting_as.ok()) {
+    bool spec = acting_as.status().code() == Status::Code::kNotFound ||
+                acting_as.status().code() == Status::Code::kInvalidArgument;
+    return fail(spec ? kInvalidSpecError : kComparisonError, acting_as.status().message());
   }
+  if (*acting_as) destination = acting_as->get();
   auto desired = render_(app, "");
   if (!desired.ok()) return fail(kComparisonError, desired.status().message());
   Status permitted = CheckManifestsPermitted(*project, app, desired->objects, *destination);

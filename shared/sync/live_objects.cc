@@ -17,8 +17,10 @@ bool HasVerb(const ResourceInfo& info, const char* verb) {
 
 }  // namespace
 
-std::string ObjectIdentity(const Object& object) {
-  return object.group() + "/" + object.kind() + "/" + object.namespace_() + "/" + object.name();
+std::string ObjectIdentity(const Object& object) { return ObjectIdentity(object.ref()); }
+
+std::string ObjectIdentity(const ObjectRef& ref) {
+  return ref.group + "/" + ref.kind + "/" + ref.namespace_ + "/" + ref.name;
 }
 
 std::set<std::string> AppNamespaces(const Application& app, const std::vector<Object>& desired) {

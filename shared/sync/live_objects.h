@@ -16,6 +16,7 @@ namespace mlgitops {
 /// group/kind/namespace/name as one comparable string (a kind served in several versions
 /// yields the same identity).
 std::string ObjectIdentity(const Object& object);
+std::string ObjectIdentity(const ObjectRef& ref);
 
 /// The namespaces an app's objects can live in: those the manifests name, plus the
 /// destination namespace.

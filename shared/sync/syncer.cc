@@ -451,10 +451,7 @@ bool Operation::DryRun() {
       if (live.ok()) {
         t.live_exists = true;
         t.live_resource_version = GetString(live->json(), "metadata.resourceVersion");
-        if (auto id = ReadTrackingId(*live);
-            id && id->app != input_.app_instance && IsTrackedBy(*live, id->app)) {
-          t.shared_with = id->app;
-        }
+        if (auto other = TrackedByAnotherApp(*live, input_.app_instance)) t.shared_with = *other;
       } else if (live.status().code() != Status::Code::kNotFound) {
         failures[i] = live.status().message();
         return;
@@ -462,10 +459,9 @@ bool Operation::DryRun() {
     }
     if (!t.shared_with.empty()) {
       // Another app's object is never overwritten; FailOnSharedResource=true fails the sync.
-      std::string shared = r.ref.ToString() + " is part of applications " + t.shared_with +
-                           " and " + input_.app_instance;
       if (app_.sync_policy.SyncOptionTrue("FailOnSharedResource")) {
-        failures[i] = shared + " (FailOnSharedResource=true)";
+        failures[i] = SharedResourceText(r.ref, t.shared_with, input_.app_instance) +
+                      " (FailOnSharedResource=true)";
       }
       return;
     }
@@ -511,8 +507,7 @@ bool Operation::DryRun() {
       r.status = "Synced";
       r.message = "not overwritten: tracked by application " + t.shared_with;
       t.finished = true;
-      result_.shared.push_back(r.ref.ToString() + " is part of applications " + t.shared_with +
-                               " and " + input_.app_instance);
+      result_.shared.push_back(SharedResourceText(r.ref, t.shared_with, input_.app_instance));
     }
     if (options_.dry_run) {
       for (const Task& t : tasks_) Report(t);

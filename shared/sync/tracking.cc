@@ -77,4 +77,16 @@ bool IsTrackedBy(const Object& object, const std::string& app_instance) {
          (id->namespace_.empty() || id->namespace_ == object.namespace_());
 }
 
+std::optional<std::string> TrackedByAnotherApp(const Object& object,
+                                               const std::string& app_instance) {
+  auto id = ReadTrackingId(object);
+  if (!id || id->app == app_instance || !IsTrackedBy(object, id->app)) return std::nullopt;
+  return id->app;
+}
+
+std::string SharedResourceText(const ObjectRef& ref, const std::string& other,
+                               const std::string& app_instance) {
+  return ref.ToString() + " is part of applications " + other + " and " + app_instance;
+}
+
 }  // namespace mlgitops

@@ -45,4 +45,13 @@ std::optional<TrackingId> ReadTrackingId(const Object& object);
 /// ownerReferences (children such as ReplicaSets and Pods are never pruned directly).
 bool IsTrackedBy(const Object& object, const std::string& app_instance);
 
+/// The app other than `app_instance` that tracks the live `object` (Argo CD's shared
+/// resource), or nullopt when none does.
+std::optional<std::string> TrackedByAnotherApp(const Object& object,
+                                               const std::string& app_instance);
+
+/// "KIND NS/NAME is part of applications OTHER and APP": how a shared resource is reported.
+std::string SharedResourceText(const ObjectRef& ref, const std::string& other,
+                               const std::string& app_instance);
+
 }  // namespace mlgitops

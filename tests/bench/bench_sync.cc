@@ -28,8 +28,6 @@
 
 namespace {
 
-using mlgitops::bench::Best;
-using mlgitops::bench::ParseSizes;
 using mlgitops::bench::Run;
 using mlgitops::bench::RunResult;
 
